@@ -1,0 +1,135 @@
+// Benchmarks: the cost of ordering an MX set, and whole runs (messages
+// simulated per second, peak RSS) on SimGrid and on the bare model. Each
+// whole run happens in a forked child: SimGrid allows one engine per process,
+// and the child's peak RSS is then the run's alone.
+#include <benchmark/benchmark.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.hpp"
+#include "model/world.hpp"
+#include "mta/ordering.hpp"
+#include "scenario/scenario.hpp"
+
+namespace {
+
+using namespace mxsim;
+
+void BM_OrderTargets(benchmark::State& state, mta::Ordering ordering) {
+  const auto records = static_cast<int>(state.range(0));
+  const auto levels = static_cast<int>(state.range(1));
+  std::vector<dns::Target> targets;
+  for (int i = 0; i < records; ++i)
+    targets.push_back({static_cast<std::uint16_t>(10 * (1 + i % levels)), static_cast<dns::NameId>(i),
+                       static_cast<dns::AddressId>(i)});
+  util::Rng rng(1);
+  std::vector<std::uint32_t> order;
+  order.reserve(targets.size());
+  for (auto _ : state) {
+    mta::order_targets(targets, ordering, rng, 0, order);
+    benchmark::DoNotOptimize(order.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_OrderTargets, rfc5321, mta::Ordering::shuffle_hosts)
+    ->Args({1, 1})->Args({2, 1})->Args({5, 1})->Args({5, 3})->Args({16, 4})->Args({64, 4});
+BENCHMARK_CAPTURE(BM_OrderTargets, postfix, mta::Ordering::shuffle_addresses)
+    ->Args({1, 1})->Args({2, 1})->Args({5, 1})->Args({5, 3})->Args({16, 4})->Args({64, 4});
+
+struct RunFigures {
+  double wall_s = 0;
+  double messages = 0;
+  double peak_rss_mb = 0;
+  int ok = 0;
+};
+
+scenario::Scenario bench_scenario(double messages) {
+  auto s = scenario::load_file(MXSIM_BENCH_DIR "/engine-bench.yaml");
+  double rate = 0;
+  for (const auto& g : s.senders) rate += g.rate;
+  s.duration = messages / rate;
+  return s;
+}
+
+RunFigures run_model_only(double messages) {
+  const auto s = bench_scenario(messages);
+  model::RoundTripSessions sessions;
+  const auto start = std::chrono::steady_clock::now();
+  model::World world(s, {s.seed, nullptr, nullptr, false}, sessions);
+  for (double t = world.next_time(); t != model::World::kNever; t = world.next_time()) world.run_until(t);
+  RunFigures f;
+  f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.messages = static_cast<double>(world.submitted());
+  f.ok = world.conserved() ? 1 : 0;
+  return f;
+}
+
+RunFigures run_engine(double messages) {
+  const auto s = bench_scenario(messages);
+  engine::Options options;
+  options.seed = s.seed;
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = engine::run(s, options);
+  RunFigures f;
+  f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  f.messages = static_cast<double>(result.messages);
+  f.ok = result.conserved && !result.deadlock ? 1 : 0;
+  return f;
+}
+
+// Runs `body` in a child process and returns its figures with its peak RSS.
+template <typename Body>
+RunFigures in_child(Body body, double messages) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    RunFigures f = body(messages);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    f.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+    [[maybe_unused]] auto n = write(fds[1], &f, sizeof f);
+    _exit(0);
+  }
+  close(fds[1]);
+  RunFigures f;
+  if (read(fds[0], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) f = {};
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return f;
+}
+
+template <typename Body>
+void whole_run(benchmark::State& state, Body body) {
+  const auto messages = static_cast<double>(state.range(0));
+  RunFigures f;
+  for (auto _ : state) {
+    f = in_child(body, messages);
+    state.SetIterationTime(f.wall_s);
+  }
+  if (!f.ok) state.SkipWithError("the run failed or broke conservation");
+  state.counters["messages"] = f.messages;
+  state.counters["msgs_per_s"] = f.wall_s > 0 ? f.messages / f.wall_s : 0;
+  state.counters["peak_rss_MB"] = f.peak_rss_mb;
+}
+
+void BM_Engine(benchmark::State& state) { whole_run(state, run_engine); }
+void BM_Model(benchmark::State& state) { whole_run(state, run_model_only); }
+
+BENCHMARK(BM_Engine)->Arg(10000)->Arg(100000)->Arg(1000000)->Arg(10000000)
+    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Model)->Arg(10000)->Arg(100000)->Arg(1000000)
+    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,77 @@
+// A caching resolver as each sending MTA has one: RRsets are cached for their
+// TTL, negative answers per RFC 2308, and the MX resolution of a domain (MX,
+// then the address records of each exchange) is assembled from the cache.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/zone.hpp"
+
+namespace mxsim::dns {
+
+// One address to try: the exchange it belongs to and that exchange's preference.
+struct Target {
+  std::uint16_t preference = 0;
+  NameId host = kNoName;   // the MX exchange as written (before any CNAME)
+  AddressId address = 0;
+};
+
+enum class Status : std::uint8_t {
+  ok,          // targets holds at least one address
+  nxdomain,    // the domain does not exist: bounce
+  null_mx,     // RFC 7505 "0 .": bounce without connecting
+  servfail,    // a lookup failed temporarily: defer
+  no_address,  // MX records exist but no exchange has an address: defer
+  no_route,    // no MX and no address of the domain itself: bounce
+};
+
+struct Resolution {
+  Status status = Status::ok;
+  bool implicit_mx = false;           // no MX: the domain's own A/AAAA at preference 0
+  std::vector<Target> targets;        // sorted by nothing: exchanges in MX-record order,
+                                      // each exchange's addresses in resolver order
+                                      // (A records, then AAAA)
+  std::vector<NameId> cname_followed; // names whose CNAME was followed (for warnings)
+  double expires = 0;                 // the result may be reused until this time
+};
+
+// Which names answer SERVFAIL right now (the DNS failure events).
+struct ServfailSet {
+  std::vector<NameId> domains;  // a query at or below any of these fails
+};
+
+class Resolver {
+ public:
+  static constexpr int kMaxCnameDepth = 10;
+
+  explicit Resolver(const ZoneDb* db) : db_(db) {}
+
+  // The MX resolution of `domain` at time `now`. The reference stays valid
+  // until the next call. A CNAME at the domain itself is followed (RFC 5321
+  // §5.1), as is a CNAME at an exchange (RFC 2181 §10.3 forbids it; MTAs
+  // follow it anyway), each up to kMaxCnameDepth deep.
+  const Resolution& resolve_mx(NameId domain, double now, const ServfailSet& servfail);
+
+  // One cached lookup (exposed for tests). SERVFAIL is never cached.
+  struct Lookup {
+    bool servfail = false;
+    Answer answer;
+    double expires = 0;
+  };
+  Lookup lookup(NameId name, Type type, double now, const ServfailSet& servfail);
+
+  std::size_t cache_size() const { return rrsets_.size(); }
+
+ private:
+  struct CachedAnswer {
+    Answer answer;
+    double expires = 0;
+  };
+  const ZoneDb* db_;
+  std::unordered_map<std::uint64_t, CachedAnswer> rrsets_;   // key: name << 2 | type
+  std::unordered_map<NameId, Resolution> resolutions_;
+};
+
+}  // namespace mxsim::dns

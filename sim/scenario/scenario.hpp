@@ -1,0 +1,108 @@
+// The scenario as mxsim understands it after loading: plain data, validated
+// for syntax and units, with the location of every entry for later errors.
+// The file format is ../shared/scenario-format.md (the public contract).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dns/zone.hpp"
+#include "util/error.hpp"
+
+namespace mxsim::scenario {
+
+using util::Location;
+
+inline constexpr double kForever = std::numeric_limits<double>::infinity();
+
+// A service-time (or any positive-valued) distribution.
+struct Distribution {
+  enum class Kind { constant, exponential, lognormal };
+  Kind kind = Kind::constant;
+  double mean = 0.1;   // seconds; for lognormal, the mean of the variable itself
+  double sigma = 0.0;  // lognormal only: the shape (std-dev of the log)
+};
+
+enum class Overflow { tempfail, drop };
+enum class Role { final, relay };
+
+struct ServerSpec {
+  std::string key;  // host name (fully qualified, lower case, trailing dot) or address text
+  Location where;   // of the key
+  int sessions = 100;
+  int backlog = 0;
+  Overflow overflow = Overflow::tempfail;
+  Distribution service{Distribution::Kind::constant, 0.1, 0.0};
+  Role role = Role::final;
+  std::string relay_profile;  // role relay: the profile the relay forwards with
+};
+
+struct SenderGroup {
+  std::string name;
+  Location where;
+  int mtas = 1;
+  std::string profile = "rfc5321";
+  std::optional<std::string> selection;  // overrides the profile's ordering
+  double rate = 0;                        // messages per second, Poisson, whole group
+  double rtt = 0.05;                      // seconds, to every server without an entry below
+  std::map<std::string, double> rtt_by_server;  // key: server key as in `servers`
+  std::vector<std::pair<std::string, double>> to;  // domain (fqdn, trailing dot) and weight
+  // Profile parameters by name, values in seconds or plain counts.
+  std::vector<std::pair<std::string, double>> overrides;
+  Location overrides_where;
+};
+
+enum class Fault { down, refuse, tempfail, slow, servfail, zone_update };
+
+struct Event {
+  Location where;
+  double at = 0;
+  double length = kForever;       // `for`; forever when absent
+  std::optional<double> every;    // periodic until the end of the run
+  Fault fault = Fault::down;
+  std::string target;             // server key (host or address) or, for servfail, the domain
+  double factor = 1.0;            // slow
+  std::string zone_text;          // zone_update
+  Location zone_where;            // where the zone text's first line sits in the file
+};
+
+struct Report {
+  double bin = 60;
+  std::vector<double> percentiles{50, 90, 99, 99.9};
+};
+
+struct Scenario {
+  std::string file;  // path as given
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  double duration = 0;
+  std::optional<double> horizon;
+  std::string zone_text;
+  Location zone_where;  // where the zone text's first line sits (scenario or zone file)
+  std::vector<ServerSpec> servers;
+  std::vector<SenderGroup> senders;
+  std::vector<Event> events;
+  Report report;
+};
+
+// Reads a scenario file. Throws util::InputError naming file:line:column and
+// the key for anything malformed: YAML syntax, unknown keys, bad units, wrong
+// types, out-of-range values, a zone that does not parse, servers or targets
+// that name nothing in the zone, contradictory overlapping events.
+Scenario load_file(const std::string& path);
+
+// Same, from text (tests); `path` is used in messages and for zone_file.
+Scenario load_text(const std::string& text, const std::string& path);
+
+// The scenario's DNS data: the zone text parsed, then every zone-update event
+// added in the order of s.events (update indices 0..n-1 in that order).
+// load_file() and load_text() have already checked that this succeeds.
+dns::ZoneDb build_zone(const Scenario& s);
+
+}  // namespace mxsim::scenario

@@ -1,0 +1,76 @@
+// Histogram accuracy, fairness measures and the chi-square tail.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "report/fairness.hpp"
+#include "report/histogram.hpp"
+#include "util/random.hpp"
+
+namespace mxsim::report {
+namespace {
+
+TEST(Histogram, PercentilesWithinOnePercentOfExact) {
+  util::Rng rng(5);
+  Histogram h;
+  std::vector<double> values;
+  for (int i = 0; i < 100000; ++i) {
+    const double v = std::exp(rng.normal() * 3.0);  // spans many decades
+    values.push_back(v);
+    h.add(v);
+  }
+  std::sort(values.begin(), values.end());
+  for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
+    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * values.size()));
+    const double exact = values[rank - 1];
+    EXPECT_NEAR(h.percentile(p), exact, exact * 0.01) << "p" << p;
+  }
+  EXPECT_EQ(h.count(), values.size());
+  EXPECT_DOUBLE_EQ(h.max(), values.back());
+  EXPECT_DOUBLE_EQ(h.min(), values.front());
+}
+
+TEST(Histogram, ConstantValueAndEmpty) {
+  Histogram h;
+  EXPECT_EQ(h.percentile(50), 0.0);
+  for (int i = 0; i < 10; ++i) h.add(30.25);
+  EXPECT_DOUBLE_EQ(h.percentile(50), 30.25);  // clamped to [min, max]
+  EXPECT_DOUBLE_EQ(h.mean(), 30.25);
+  h.add(0.0);
+  EXPECT_EQ(h.percentile(1), 0.0);
+}
+
+TEST(Histogram, MergeEqualsAddingAll) {
+  Histogram a, b, all;
+  for (int i = 1; i <= 100; ++i) {
+    (i % 2 ? a : b).add(i * 0.5);
+    all.add(i * 0.5);
+  }
+  a.merge(b);
+  for (double p : {25.0, 50.0, 75.0, 99.0}) EXPECT_DOUBLE_EQ(a.percentile(p), all.percentile(p));
+  EXPECT_DOUBLE_EQ(a.mean(), all.mean());
+}
+
+TEST(Fairness, JainAndMaxOverMean) {
+  const std::vector<double> equal{5, 5, 5, 5}, one{20, 0, 0, 0}, none{0, 0};
+  EXPECT_DOUBLE_EQ(jain_index(equal), 1.0);
+  EXPECT_DOUBLE_EQ(jain_index(one), 0.25);
+  EXPECT_DOUBLE_EQ(jain_index(none), 1.0);
+  EXPECT_DOUBLE_EQ(max_over_mean(equal), 1.0);
+  EXPECT_DOUBLE_EQ(max_over_mean(one), 4.0);
+}
+
+TEST(Fairness, ChiSquareTailMatchesKnownValues) {
+  // Reference values of the chi-square upper tail (standard tables).
+  EXPECT_NEAR(chi_square_survival(3.841458820694124, 1), 0.05, 1e-9);
+  EXPECT_NEAR(chi_square_survival(7.814727903251178, 3), 0.05, 1e-9);
+  EXPECT_NEAR(chi_square_survival(11.344866730144373, 3), 0.01, 1e-9);
+  EXPECT_NEAR(chi_square_survival(124.34211340400407, 100), 0.05, 1e-8);
+  EXPECT_NEAR(chi_square_quantile(0.05, 3), 7.814727903251178, 1e-6);
+  EXPECT_DOUBLE_EQ(chi_square_p(std::vector<double>{10, 10, 10}), 1.0);
+  EXPECT_LT(chi_square_p(std::vector<double>{100, 0, 0}), 1e-10);
+}
+
+}  // namespace
+}  // namespace mxsim::report

@@ -1,0 +1,235 @@
+// The delivery model without SimGrid: the model times its own outages, and
+// each test checks one path of the state machine against a number worked
+// out by hand from the profile's parameters.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/world.hpp"
+#include "scenario/scenario.hpp"
+
+namespace mxsim::model {
+namespace {
+
+const char* kZone = R"(zone: |
+  $ORIGIN example.com.
+  $TTL 45000
+  @          IN MX 10 mailhost1
+  @          IN MX 20 mailhost2
+  mailhost1  IN A    192.0.2.10
+  mailhost2  IN A    192.0.2.20
+)";
+
+nlohmann::json run_model(const std::string& yaml, std::uint64_t seed = 1) {
+  const auto scenario = scenario::load_text(yaml, "test.yaml");
+  RoundTripSessions sessions;
+  World world(scenario, {seed, nullptr, nullptr, false}, sessions);
+  double end = 0;
+  for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
+    world.run_until(t);
+    end = t;
+  }
+  EXPECT_TRUE(world.conserved());
+  return world.summary(end, 0);
+}
+
+std::string failover(const std::string& profile, const std::string& events, const std::string& extra = "") {
+  return std::string("duration: 1h\n") + kZone +
+         "servers:\n  mailhost1.example.com: {service: 1s}\n  mailhost2.example.com: {service: 1s}\n"
+         "senders:\n  - {name: s, mtas: 4, profile: " + profile + ", rate: 1/s, rtt: 100ms, to: example.com" +
+         extra + "}\n" + events;
+}
+
+const nlohmann::json& server(const nlohmann::json& j, const std::string& host) {
+  for (const auto& s : j["servers"])
+    if (s["host"] == host) return s;
+  throw std::runtime_error("no server " + host);
+}
+
+TEST(World, HealthyPrimaryTakesEverything) {
+  const auto j = run_model(failover("postfix", ""));
+  const auto n = j["messages"]["submitted"].get<std::uint64_t>();
+  EXPECT_GT(n, 3000u);
+  EXPECT_EQ(j["messages"]["delivered"], n);
+  EXPECT_EQ(server(j, "mailhost1.example.com")["accepted"], n);
+  EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], 0);
+  // 5 round trips of 100 ms plus 1 s of service, for every message.
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 1.5, 1e-6);
+}
+
+TEST(World, DownPrimaryCostsTheConnectTimeout) {
+  const auto j = run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: down}\n"));
+  EXPECT_EQ(server(j, "mailhost1.example.com")["accepted"], 0);
+  EXPECT_EQ(server(j, "mailhost1.example.com")["timeouts"], j["messages"]["submitted"]);
+  // Postfix's 30 s connect timeout, then the backup's 1.5 s session.
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 31.5, 1e-6);
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["p50"].get<double>(), 31.5, 31.5 * 0.01);
+}
+
+TEST(World, RefusedPrimaryFailsAtOnce) {
+  const auto j = run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: refuse}\n"));
+  EXPECT_EQ(server(j, "mailhost1.example.com")["refused"], j["messages"]["submitted"]);
+  // One round trip for the RST, then the backup's session.
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.1 + 1.5, 1e-6);
+}
+
+TEST(World, TempfailingPrimaryMovesOnAfterTheGreeting) {
+  const auto j =
+      run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: tempfail}\n"));
+  const auto& primary = server(j, "mailhost1.example.com");
+  EXPECT_EQ(primary["tempfail"], j["messages"]["submitted"]);
+  EXPECT_EQ(primary["busy_tempfail"], 0);
+  // Handshake and 421 greeting: two round trips.
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.2 + 1.5, 1e-6);
+}
+
+TEST(World, FullServerAnswers421AndCountsBusyTempfail) {
+  const std::string yaml = std::string("duration: 10m\n") + kZone +
+                           "servers:\n  mailhost1.example.com: {sessions: 1, service: 10s}\n"
+                           "senders:\n  - {name: s, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com}\n";
+  const auto j = run_model(yaml);
+  const auto& primary = server(j, "mailhost1.example.com");
+  EXPECT_GT(primary["busy_tempfail"].get<int>(), 0);
+  EXPECT_EQ(primary["busy_tempfail"], primary["tempfail"]);
+  EXPECT_EQ(primary["peak_sessions"], 1);
+  EXPECT_GT(server(j, "mailhost2.example.com")["accepted"].get<int>(), 0);
+}
+
+TEST(World, BacklogWaitsForASession) {
+  const std::string yaml = std::string("duration: 10m\n") + kZone +
+                           "servers:\n  mailhost1.example.com: {sessions: 1, backlog: 1000, service: 0.5s}\n"
+                           "senders:\n  - {name: s, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com}\n";
+  const auto j = run_model(yaml);
+  EXPECT_EQ(server(j, "mailhost1.example.com")["tempfail"], 0);
+  EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], 0);
+  // M/D/1 at load 0.55: waiting makes the mean latency exceed the bare session.
+  EXPECT_GT(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.55 + 0.05);
+}
+
+TEST(World, EveryServerDownDefersThenBouncesAtMaxLifetime) {
+  // rfc5321: attempts every 30 min; with a 2 h lifetime a message is tried at
+  // 0, 30, 60, 90 and 120 min and bounces when the last one fails.
+  const auto j = run_model(
+      std::string("duration: 1m\n") + kZone +
+      "senders:\n  - {name: s, profile: rfc5321, rate: 1/s, rtt: 10ms, to: example.com,"
+      " overrides: {max_lifetime: 2h, connect_timeout: 10s}}\n"
+      "events:\n  - {at: 0s, target: mailhost1.example.com, fault: down}\n"
+      "  - {at: 0s, target: mailhost2.example.com, fault: down}\n");
+  const auto n = j["messages"]["submitted"].get<std::uint64_t>();
+  EXPECT_EQ(j["bounces"]["expired"], n);
+  EXPECT_EQ(j["messages"]["delivered"], 0);
+  EXPECT_EQ(j["attempts"]["connections"], n * 5 * 2);
+  EXPECT_NEAR(j["simulated_s"].get<double>(), 7200 + 20 + 60, 60);
+}
+
+TEST(World, RecoveryDeliversOnTheRetry) {
+  // Both servers down for 10 minutes: Postfix retries at the next queue scan
+  // after 300 s of backoff and delivers then.
+  const auto j = run_model(
+      std::string("duration: 1m\n") + kZone +
+      "senders:\n  - {name: s, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com}\n"
+      "events:\n  - {at: 0s, for: 10m, target: mailhost1.example.com, fault: down}\n"
+      "  - {at: 0s, for: 10m, target: mailhost2.example.com, fault: down}\n");
+  EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]);
+  // Failures at ~60 s (two 30 s timeouts) -> eligible at +300 -> scans at 600 / 900:
+  // the 600 s scan still finds the servers down, 900 s delivers (600 + 60 + 300 = 960 -> 1200 at most).
+  EXPECT_GE(j["latency_s"]["delivery"]["p50"].get<double>(), 600 - 60);
+  EXPECT_LE(j["latency_s"]["delivery"]["max"].get<double>(), 1200 + 1);
+}
+
+TEST(World, FourEqualHostsShareWithinABinomialBound) {
+  const std::string yaml = R"(duration: 1h
+zone: |
+  $ORIGIN example.com.
+  $TTL 300
+  @ IN MX 10 mx1
+  @ IN MX 10 mx2
+  @ IN MX 10 mx3
+  @ IN MX 10 mx4
+  mx1 IN A 192.0.2.1
+  mx2 IN A 192.0.2.2
+  mx3 IN A 192.0.2.3
+  mx4 IN A 192.0.2.4
+senders:
+  - {name: s, mtas: 20, profile: rfc5321, rate: 10/s, rtt: 20ms, to: example.com}
+)";
+  const auto j = run_model(yaml);
+  const double n = j["messages"]["delivered"].get<double>();
+  // Each share is binomial(n, 1/4); 4.5 standard deviations bound the four
+  // together at a false-alarm rate under 3e-5.
+  const double bound = 4.5 * std::sqrt(0.25 * 0.75 / n);
+  for (const auto& s : j["servers"]) EXPECT_NEAR(s["share"].get<double>(), 0.25, bound) << s["host"];
+  EXPECT_GT(j["groups"][0]["chi2_p"].get<double>(), 1e-4);
+}
+
+TEST(World, NullMxBouncesWithoutConnecting) {
+  const auto j = run_model(R"(duration: 10m
+zone: |
+  $ORIGIN example.org.
+  @ 3600 IN MX 0 .
+senders:
+  - {name: s, rate: 1/s, to: example.org}
+)");
+  EXPECT_EQ(j["bounces"]["null_mx"], j["messages"]["submitted"]);
+  EXPECT_EQ(j["attempts"]["connections"], 0);
+}
+
+TEST(World, ImplicitMxDeliversToTheDomainsAddress) {
+  const auto j = run_model(R"(duration: 10m
+zone: |
+  $ORIGIN example.net.
+  @ 3600 IN A 198.51.100.7
+senders:
+  - {name: s, rate: 1/s, to: example.net}
+)");
+  EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]);
+  EXPECT_EQ(j["servers"][0]["preference"], 0);
+}
+
+TEST(World, CnameTargetIsFollowedWithAWarning) {
+  const auto j = run_model(R"(duration: 10m
+zone: |
+  $ORIGIN example.com.
+  @ 3600 IN MX 10 mail
+  mail 3600 IN CNAME real
+  real 3600 IN A 192.0.2.5
+senders:
+  - {name: s, rate: 1/s, to: example.com}
+)");
+  EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("mail.example.com is a CNAME"), std::string::npos);
+}
+
+TEST(World, ZoneUpdateIsSeenAfterTheTtl) {
+  // The MX moves from mx1 to mx3 at 10 min; with a 5 min TTL every MTA has
+  // switched by 15 min, and nothing reaches mx1 after that.
+  const auto j = run_model(R"(duration: 30m
+zone: |
+  $ORIGIN example.com.
+  $TTL 300
+  @ IN MX 10 mx1
+  mx1 IN A 192.0.2.1
+senders:
+  - {name: s, mtas: 5, rate: 2/s, to: example.com}
+events:
+  - {at: 10m, zone: "@ IN MX 10 mx3\nmx3 IN A 192.0.2.3"}
+)");
+  const double n = j["messages"]["delivered"].get<double>();
+  const double old_share = server(j, "mx1.example.com")["accepted"].get<double>() / n;
+  // mx1 gets the first 10 min, plus part of the next 5 at most: between 1/3 and 1/2.
+  EXPECT_GT(old_share, 10.0 / 30 - 0.05);
+  EXPECT_LT(old_share, 15.0 / 30 + 0.05);
+}
+
+TEST(World, SameSeedSameSummaryDifferentSeedDifferent) {
+  const auto yaml = failover("rfc5321", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n");
+  EXPECT_EQ(run_model(yaml, 1).dump(), run_model(yaml, 1).dump());
+  EXPECT_NE(run_model(yaml, 1).dump(), run_model(yaml, 2).dump());
+}
+
+}  // namespace
+}  // namespace mxsim::model
