@@ -35,11 +35,18 @@ struct Resolution {
                                       // (A records, then AAAA)
   std::vector<NameId> cname_followed; // names whose CNAME was followed (for warnings)
   double expires = 0;                 // the result may be reused until this time
+  // Some part was an uncached answer (a negative answer without a SOA, RFC
+  // 2308): asking again gives the same answer while neither the zone nor the
+  // failing domains change, so the result is reused under that condition.
+  bool uncached_part = false;
+  std::uint64_t zone_version = 0;
+  std::uint64_t servfail_generation = 0;
 };
 
 // Which names answer SERVFAIL right now (the DNS failure events).
 struct ServfailSet {
   std::vector<NameId> domains;  // a query at or below any of these fails
+  std::uint64_t generation = 0; // bumped whenever `domains` changes
 };
 
 class Resolver {

@@ -64,6 +64,9 @@ class ZoneDb {
   // so that servers for them exist from the start.
   std::size_t add_update(std::string_view text, const Location& where);
   void apply_update(std::size_t update);
+  // Changes with every applied update: an answer that was not cached (a
+  // negative answer without a SOA) still holds while the version is the same.
+  std::uint64_t version() const { return version_; }
 
   // Authoritative answer for (name, type) in the current state. A name with
   // no records of any type is NXDOMAIN; with some but not this type, NODATA.
@@ -88,6 +91,8 @@ class ZoneDb {
 
   // For the lint: every (owner, RRset) of one type in the current state.
   std::vector<std::pair<NameId, RrsetPtr>> all(Type type) const;
+  // The base text's first $ORIGIN ("." without one) and first $TTL (3600
+  // without one): what update texts are read with.
   const std::string& origin() const { return origin_; }
   std::uint32_t default_ttl() const { return default_ttl_; }
   // The zone's apex: the owner of the base text's first SOA, else its first
@@ -122,6 +127,7 @@ class ZoneDb {
   std::uint32_t default_ttl_ = 3600;
   std::uint32_t negative_ttl_ = 0;
   NameId root_ = kNoName;
+  std::uint64_t version_ = 0;
   NameId apex_ = kNoName;
 };
 

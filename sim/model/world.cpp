@@ -70,6 +70,7 @@ struct Message {
   double submitted = 0;
   bool first_hop_done = false;
   bool waiting_retry = false;
+  bool holds_delivery = false;  // counts against its MTA's destination concurrency
   std::uint32_t cursor = 0;
   std::uint32_t active_pos = 0;  // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
@@ -101,9 +102,25 @@ struct Server {
   int preference = -1;                // -1: not an MX target of any domain
 };
 
+// Deliveries in progress from one MTA to one destination, and the messages
+// waiting for one of them to finish (Postfix's active queue).
+struct Destination {
+  dns::NameId domain = dns::kNoName;
+  std::uint32_t active = 0;
+  std::deque<std::uint32_t> waiting;
+};
+
 struct Mta {
   util::Rng rng;
   dns::Resolver resolver;
+  std::vector<Destination> destinations;  // few: linear search
+
+  Destination& destination(dns::NameId domain) {
+    for (auto& d : destinations)
+      if (d.domain == domain) return d;
+    destinations.push_back(Destination{domain, 0, {}});
+    return destinations.back();
+  }
 };
 
 struct Group {
@@ -153,7 +170,11 @@ struct World::Impl {
   dns::ServfailSet servfail;
   std::unique_ptr<report::Stats> stats;
 
-  std::priority_queue<Event, std::vector<Event>, Later> queue;
+  // Two queues: retries wait minutes to hours and are many when servers are
+  // down; keeping them apart keeps the busy queue small and in cache.
+  using Queue = std::priority_queue<Event, std::vector<Event>, Later>;
+  Queue soon;
+  Queue retries;
   std::uint64_t seq = 0;
   std::vector<Message> slab;
   std::vector<std::uint32_t> free_slots;
@@ -256,7 +277,7 @@ struct World::Impl {
     mtas.reserve(mta_count);
     for (const auto& g : groups)
       for (std::uint32_t i = 0; i < g.mtas; ++i)
-        mtas.push_back(Mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + g.name), i), dns::Resolver(&db)});
+        mtas.push_back(Mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + g.name), i), dns::Resolver(&db), {}});
   }
 
   // The MX layout of each recipient domain in the base zone, for `share`,
@@ -296,6 +317,23 @@ struct World::Impl {
                 [](const auto& x, const auto& y) { return x.preference < y.preference; });
       domains.push_back(std::move(layout));
     }
+    // Servers that only zone updates make MX targets belong to their domain
+    // too, so that `share` compares them with the hosts they replace.
+    const auto updates = static_cast<std::size_t>(
+        std::count_if(scenario.events.begin(), scenario.events.end(),
+                      [](const auto& e) { return e.fault == Fault::zone_update; }));
+    if (updates == 0) return;
+    dns::ZoneDb updated = db;
+    for (std::size_t u = 0; u < updates; ++u) updated.apply_update(u);
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      dns::Resolver fresh(&updated);
+      for (const auto& t : fresh.resolve_mx(seen[i], 0, dns::ServfailSet{}).targets) {
+        auto& server = servers[t.address];
+        if (server.domain >= 0) continue;
+        server.domain = static_cast<int>(i);
+        server.preference = t.preference;
+      }
+    }
   }
 
   void build_events() {
@@ -319,8 +357,16 @@ struct World::Impl {
 
   void push(double time, Kind kind, std::uint32_t a, std::uint32_t b = 0, std::uint32_t c = 0,
             std::uint8_t outcome = 0) {
-    queue.push(Event{time, seq++, a, b, c, kind, outcome});
+    (kind == Kind::attempt ? retries : soon).push(Event{time, seq++, a, b, c, kind, outcome});
   }
+
+  bool empty() const { return soon.empty() && retries.empty(); }
+  Queue& first_queue() {
+    if (retries.empty()) return soon;
+    if (soon.empty()) return retries;
+    return Later()(soon.top(), retries.top()) ? retries : soon;
+  }
+  const Event& top() { return first_queue().top(); }
 
   void schedule_arrival(std::uint32_t g, double now) {
     auto& group = groups[g];
@@ -367,10 +413,27 @@ struct World::Impl {
     return static_cast<std::uint32_t>(slab.size() - 1);
   }
 
-  void end_message(std::uint32_t slot) {
+  void end_message(std::uint32_t slot, double now) {
     auto& m = slab[slot];
     ++m.token;  // any event still queued for this slot is now stale
+    release_delivery(slot, now);
     free_slots.push_back(slot);
+  }
+
+  // A delivery attempt ended: the next waiting message of that MTA and
+  // destination starts its own.
+  void release_delivery(std::uint32_t slot, double now) {
+    auto& m = slab[slot];
+    if (!m.holds_delivery) return;
+    m.holds_delivery = false;
+    auto& dest = mtas[m.mta].destination(m.domain);
+    --dest.active;
+    if (dest.waiting.empty()) return;
+    const auto next = dest.waiting.front();
+    dest.waiting.pop_front();
+    ++dest.active;
+    slab[next].holds_delivery = true;
+    push(now, Kind::attempt, next, slab[next].token);
   }
 
   void arrive(std::uint32_t g, double now) {
@@ -387,6 +450,7 @@ struct World::Impl {
     m.submitted = now;
     m.first_hop_done = false;
     m.waiting_retry = false;
+    m.holds_delivery = false;
     stats->submitted(now);
     schedule_arrival(g, now);
     attempt(slot, now);
@@ -404,6 +468,16 @@ struct World::Impl {
       stats->retry_started(now);
     }
     auto& mta = mtas[m.mta];
+    if (!m.holds_delivery) {
+      const int limit = groups[m.group].profile.destination_concurrency;
+      auto& dest = mta.destination(m.domain);
+      if (limit > 0 && dest.active >= static_cast<std::uint32_t>(limit)) {
+        dest.waiting.push_back(slot);
+        return;
+      }
+      ++dest.active;
+      m.holds_delivery = true;
+    }
     const auto& r = mta.resolver.resolve_mx(m.domain, now, servfail);
     for (auto name : r.cname_followed)
       warn_once(fmt::format("{} is a CNAME (RFC 2181 §10.3 forbids an MX target alias); followed",
@@ -513,7 +587,7 @@ struct World::Impl {
       stats->first_hop(latency);
     }
     stats->delivered(now, latency);
-    end_message(slot);
+    end_message(slot, now);
   }
 
   void backlog_timeout(std::uint32_t slot, std::uint32_t s, double now) {
@@ -536,11 +610,12 @@ struct World::Impl {
     m.waiting_retry = true;
     stats->deferred(now);
     push(mta::next_retry(profile, m.submitted, now), Kind::attempt, slot, m.token);
+    release_delivery(slot, now);
   }
 
   void bounce(std::uint32_t slot, report::BounceReason reason, double now) {
     stats->bounced(now, reason);
-    end_message(slot);
+    end_message(slot, now);
   }
 
   // ---- faults -------------------------------------------------------------
@@ -561,6 +636,7 @@ struct World::Impl {
     const auto& e = scenario.events[index];
     if (e.fault == Fault::servfail) {
       auto& list = servfail.domains;
+      ++servfail.generation;
       if (delta > 0) {
         list.push_back(event_domain[index]);
       } else if (auto it = std::find(list.begin(), list.end(), event_domain[index]); it != list.end()) {
@@ -735,15 +811,17 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
 World::~World() = default;
 
 double World::next_time() const {
-  if (impl_->finished() || impl_->queue.empty()) return kNever;
-  return impl_->queue.top().time;
+  if (impl_->finished() || impl_->empty()) return kNever;
+  return impl_->top().time;
 }
 
 void World::run_until(double t) {
   auto& w = *impl_;
-  while (!w.queue.empty() && w.queue.top().time <= t && !w.finished()) {
-    const Event e = w.queue.top();
-    w.queue.pop();
+  while (!w.empty() && !w.finished()) {
+    auto& queue = w.first_queue();
+    if (queue.top().time > t) break;
+    const Event e = queue.top();
+    queue.pop();
     w.dispatch(e);
   }
 }

@@ -27,6 +27,7 @@ Profile rfc5321_profile() {
   // Lock-step dialogue without PIPELINING: SYN/SYN-ACK, 220, EHLO, MAIL,
   // RCPT, DATA, end of data: 7 round trips.
   p.round_trips = 7;
+  p.destination_concurrency = 0;         // the RFC sets no limit
   p.retry = RetryRule::fixed;
   p.retry_interval = 30 * kMinute;       // §4.5.4.1: SHOULD be at least 30 minutes
   p.max_lifetime = 5 * kDay;             // §4.5.4.1: give up after at least 4-5 days
@@ -45,6 +46,10 @@ Profile postfix_profile() {
   // PIPELINING (RFC 2920) is used when offered: SYN/SYN-ACK, 220, EHLO,
   // MAIL+RCPT+DATA in one round trip, end of data: 5 round trips.
   p.round_trips = 5;
+  // default_destination_concurrency_limit = 20: at most 20 parallel
+  // deliveries to one destination; the rest wait in the active queue. (The
+  // slow start from initial_destination_concurrency = 5 is not modelled.)
+  p.destination_concurrency = 20;
   p.retry = RetryRule::postfix_age;
   p.min_backoff = 300;                       // minimal_backoff_time = 300s
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
@@ -93,6 +98,7 @@ const std::vector<std::string>& override_names() {
     for (const auto& p : kDurationParameters) out.emplace_back(p.name);
     out.emplace_back("address_limit");
     out.emplace_back("round_trips");
+    out.emplace_back("destination_concurrency");
     return out;
   }();
   return names;
@@ -122,10 +128,14 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
       return;
     }
   }
-  if (parameter == "address_limit" || parameter == "round_trips") {
-    if (value < 0 || value != std::floor(value) || value > 1000)
-      throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 1000", parameter));
-    (parameter == "address_limit" ? profile.address_limit : profile.round_trips) = static_cast<int>(value);
+  int Profile::*count = parameter == "address_limit"             ? &Profile::address_limit
+                         : parameter == "round_trips"             ? &Profile::round_trips
+                         : parameter == "destination_concurrency" ? &Profile::destination_concurrency
+                                                                  : nullptr;
+  if (count) {
+    if (value < 0 || value != std::floor(value) || value > 100000)
+      throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 100000", parameter));
+    profile.*count = static_cast<int>(value);
     return;
   }
   throw std::invalid_argument(

@@ -30,6 +30,7 @@ struct Profile {
   double command_timeout = 0;    // s: waiting for a greeting or a reply
   int address_limit = 0;         // addresses tried per delivery attempt; 0 = all
   int round_trips = 0;           // SMTP dialogue from SYN to the 250 after DATA
+  int destination_concurrency = 0;  // parallel deliveries per destination; 0 = no limit
   RetryRule retry = RetryRule::fixed;
   double retry_interval = 0;     // fixed: s between attempts
   double min_backoff = 0;        // postfix_age
