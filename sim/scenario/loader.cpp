@@ -27,6 +27,8 @@
 namespace mxsim::scenario {
 namespace {
 
+constexpr double kMinEvery = 1.0;  // seconds
+
 using util::InputError;
 
 // Limits that keep a typo from turning into a run that never ends.
@@ -701,6 +703,11 @@ Event Loader::read_event(const YAML::Node& node, const std::string& path) {
   if (const Entry* e = map.find("for")) event.length = duration(*e, child(path, "for"), true);
   if (const Entry* e = map.find("every")) {
     event.every = duration(*e, child(path, "every"), true);
+    // A floor keeps a flapping fault from flooding the run with events.
+    if (*event.every < kMinEvery)
+      fail(at(e->value), child(path, "every"),
+           fmt::format("a periodic event repeats at most once a second (limit: every >= 1s), got {}",
+                       util::format_duration(*event.every)));
     if (map.find("for") == nullptr)
       fail(at(e->key_node), path, "a periodic event needs for: how long each occurrence lasts");
     if (event.length >= *event.every)

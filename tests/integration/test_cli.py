@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Whole-program tests of the mxsim executable: every scenario runs and
+conserves messages, outputs follow the contract, runs are reproducible, bad
+input exits 2 with a located message, and --help describes every option."""
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ARGS = None
+TIMESERIES_HEADER = "bin_start_s,host,address,connections,accepted,timeouts,refused,tempfail,peak_sessions"
+QUEUE_HEADER = "bin_start_s,submitted,delivered,bounced,deferred,in_flight"
+
+
+def mxsim(*args, timeout=600):
+    return subprocess.run([ARGS.mxsim, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def scenarios():
+    return sorted(glob.glob(os.path.join(ARGS.scenarios, "*.yaml")))
+
+
+def run_to(scenario, out, *extra):
+    r = mxsim("run", scenario, "--out", out, "--quiet", *extra)
+    if r.returncode != 0:
+        raise AssertionError(f"{scenario}: exit {r.returncode}\n{r.stderr}")
+    with open(os.path.join(out, "summary.json")) as f:
+        return json.load(f)
+
+
+class EveryScenario(unittest.TestCase):
+    def test_runs_conserve_and_follow_the_contract(self):
+        self.assertGreaterEqual(len(scenarios()), 8)
+        for scenario in scenarios():
+            with self.subTest(scenario=os.path.basename(scenario)), tempfile.TemporaryDirectory() as out:
+                s = run_to(scenario, out)
+                m = s["messages"]
+                self.assertGreater(m["submitted"], 0)
+                self.assertEqual(m["submitted"], m["delivered"] + m["bounced"] + m["pending"])
+                self.assertEqual(m["bounced"], sum(s["bounces"].values()))
+                for key in ("mxsim_version", "scenario", "seed", "simulated_s", "wall_s", "latency_s",
+                            "attempts", "servers", "groups", "bounces", "warnings"):
+                    self.assertIn(key, s)
+                for hop in ("first_hop", "delivery"):
+                    for key in ("count", "mean", "p50", "p90", "p99", "p999", "max"):
+                        self.assertIn(key, s["latency_s"][hop])
+                    h = s["latency_s"][hop]
+                    self.assertLessEqual(h["p50"], h["p99"] * 1.0000001)
+                    self.assertLessEqual(h["p99"], h["max"] * 1.0000001)
+                accepted = sum(x["accepted"] for x in s["servers"])
+                self.assertEqual(accepted, s["attempts"]["accepted"])
+                self.assertEqual(s["latency_s"]["delivery"]["count"], m["delivered"])
+                with open(os.path.join(out, "timeseries.csv")) as f:
+                    rows = f.read().splitlines()
+                self.assertEqual(rows[0], TIMESERIES_HEADER)
+                self.assertEqual((len(rows) - 1) % len(s["servers"]), 0)
+                self.assertEqual(sum(int(r.split(",")[4]) for r in rows[1:]), accepted)
+                with open(os.path.join(out, "queue.csv")) as f:
+                    q = list(csv.DictReader(f))
+                self.assertEqual(",".join(q[0].keys()), QUEUE_HEADER)
+                self.assertEqual(sum(int(r["submitted"]) for r in q), m["submitted"])
+                self.assertEqual(int(q[-1]["in_flight"]), m["pending"])
+                with open(os.path.join(out, "servers.csv")) as f:
+                    self.assertEqual(len(list(csv.DictReader(f))), len(s["servers"]))
+                self.assertFalse(glob.glob(os.path.join(out, "*.tmp")), "temporary files left behind")
+
+
+def without_wall_time(path):
+    with open(path) as f:
+        return re.sub(r'"wall_s": [0-9.e+-]+', '"wall_s": X', f.read())
+
+
+class Reproducibility(unittest.TestCase):
+    SCENARIO = "faults-tour.yaml"
+
+    def test_same_seed_same_bytes(self):
+        scenario = os.path.join(ARGS.scenarios, self.SCENARIO)
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            run_to(scenario, a)
+            run_to(scenario, b)
+            for name in ("servers.csv", "timeseries.csv", "queue.csv"):
+                with open(os.path.join(a, name), "rb") as fa, open(os.path.join(b, name), "rb") as fb:
+                    self.assertEqual(fa.read(), fb.read(), name)
+            self.assertEqual(without_wall_time(os.path.join(a, "summary.json")),
+                             without_wall_time(os.path.join(b, "summary.json")))
+
+    def test_different_seed_changes_the_run(self):
+        scenario = os.path.join(ARGS.scenarios, self.SCENARIO)
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            sa = run_to(scenario, a)
+            sb = run_to(scenario, b, "--seed", "2")
+            self.assertEqual(sb["seed"], 2)
+            self.assertNotEqual(sa["latency_s"], sb["latency_s"])
+            with open(os.path.join(a, "timeseries.csv")) as fa, open(os.path.join(b, "timeseries.csv")) as fb:
+                self.assertNotEqual(fa.read(), fb.read())
+
+
+class Formats(unittest.TestCase):
+    def test_json_and_csv_and_text_on_stdout(self):
+        scenario = os.path.join(ARGS.scenarios, "seed-failover.yaml")
+        r = mxsim("run", scenario, "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["scenario"], "seed-failover")
+        r = mxsim("run", scenario, "--format", "csv")
+        self.assertTrue(r.stdout.startswith("host,address,preference,accepted,share"))
+        r = mxsim("run", scenario)
+        self.assertIn("first hop", r.stdout)
+        self.assertIn("jain", r.stdout)
+        r = mxsim("run", scenario, "--quiet")
+        self.assertEqual(r.stdout, "")
+        r = mxsim("run", scenario, "--format", "xml")
+        self.assertEqual(r.returncode, 2)
+
+
+class Behaviour(unittest.TestCase):
+    def test_postfix_pays_one_connect_timeout_when_the_primary_is_down(self):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_to(os.path.join(ARGS.data, "primary-down-postfix.yaml"), out)
+        expected = 30 + 5 * 0.05 + 1.0
+        # The histogram reports within 1%; every message takes exactly this long.
+        self.assertAlmostEqual(s["latency_s"]["first_hop"]["p50"], expected, delta=expected * 0.01)
+        self.assertAlmostEqual(s["latency_s"]["first_hop"]["mean"], expected, places=4)
+        primary = next(x for x in s["servers"] if x["host"] == "mailhost1.example.com")
+        self.assertEqual(primary["accepted"], 0)
+        self.assertEqual(primary["timeouts"], s["messages"]["submitted"])
+
+    def test_four_equal_hosts_share_within_a_binomial_bound(self):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_to(os.path.join(ARGS.scenarios, "four-equal.yaml"), out)
+        n = s["messages"]["delivered"]
+        # 4.5 standard deviations of a binomial(n, 1/4) share: a false alarm
+        # for any of the four hosts under 3e-5.
+        bound = 4.5 * math.sqrt(0.25 * 0.75 / n)
+        for server in s["servers"]:
+            self.assertLess(abs(server["share"] - 0.25), bound, server)
+
+    def test_null_mx_bounces_without_connecting(self):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_to(os.path.join(ARGS.scenarios, "null-mx.yaml"), out)
+        self.assertGreater(s["bounces"]["null_mx"], 0)
+        org = next(x for x in s["servers"] if x["address"] == "192.0.2.80")
+        self.assertEqual(org["connections"], 0)
+
+
+class BadInput(unittest.TestCase):
+    def test_every_malformed_file_exits_2_with_its_location(self):
+        files = sorted(glob.glob(os.path.join(ARGS.data, "malformed", "*.yaml")))
+        self.assertGreaterEqual(len(files), 10)
+        for path in files:
+            with self.subTest(file=os.path.basename(path)):
+                with open(path) as f:
+                    expect = re.match(r"# expect: (\d+):(\d+): (.*)", f.readline())
+                self.assertIsNotNone(expect, "first line must say what to expect")
+                for command in ("run", "validate"):
+                    r = mxsim(command, path, timeout=60)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+                    self.assertIn(f"{path}:{expect.group(1)}:{expect.group(2)}: ", r.stderr)
+                    self.assertIn(expect.group(3).strip(), r.stderr)
+                    self.assertEqual(r.stdout, "")
+
+    def test_missing_file_and_bad_usage(self):
+        r = mxsim("run", "/nonexistent/scenario.yaml")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("/nonexistent/scenario.yaml", r.stderr)
+        self.assertEqual(mxsim("frobnicate").returncode, 2)
+        self.assertEqual(mxsim("run").returncode, 2)
+        self.assertEqual(mxsim("run", "--no-such-option", "x.yaml").returncode, 2)
+
+
+class Help(unittest.TestCase):
+    def test_run_help_describes_every_option(self):
+        r = mxsim("run", "--help")
+        self.assertEqual(r.returncode, 0)
+        for option in ("--seed", "--out", "--format", "--quiet", "--sim-log", "--help"):
+            self.assertIn(option, r.stdout)
+        for name in ("summary.json", "servers.csv", "timeseries.csv", "queue.csv"):
+            self.assertIn(name, r.stdout)
+
+    def test_validate_help_describes_every_option(self):
+        r = mxsim("validate", "--help")
+        self.assertEqual(r.returncode, 0)
+        for text in ("--format", "--help", "mx-cname", "duplicate-mx", "exit"):
+            self.assertIn(text, r.stdout)
+
+
+class Validate(unittest.TestCase):
+    def test_clean_scenarios_pass(self):
+        clean = [s for s in scenarios() if os.path.basename(s) != "mx-cname.yaml"]
+        r = mxsim("validate", *clean)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_cname_target_is_a_finding(self):
+        path = os.path.join(ARGS.scenarios, "mx-cname.yaml")
+        r = mxsim("validate", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("[mx-cname]", r.stdout)
+        self.assertRegex(r.stdout, re.escape(path) + r":\d+:\d+: ")
+        r = mxsim("validate", "--format", "json", path)
+        findings = json.loads(r.stdout)
+        self.assertEqual([f["check"] for f in findings], ["mx-cname"])
+
+    def test_each_lint_check_fires(self):
+        for path in sorted(glob.glob(os.path.join(ARGS.data, "lint", "*.yaml"))):
+            check = os.path.basename(path)[:-len(".yaml")]
+            with self.subTest(check=check):
+                r = mxsim("validate", "--format", "json", path)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(check, [f["check"] for f in json.loads(r.stdout)])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mxsim", required=True)
+    parser.add_argument("--scenarios", required=True)
+    parser.add_argument("--data", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
