@@ -72,12 +72,27 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   sg4::Engine::on_deadlock_cb([&] { deadlock = true; });
 
   double end = 0;
+  bool complete = true;
   sg4::Actor::create("world", driver, [&] {
     int* never = nullptr;
     auto clock_comm = sg4::Mailbox::by_name("clock")->get_async<int>(&never);
     const std::vector<sg4::ActivityPtr> clock{clock_comm};
     const double horizon = world.horizon();
-    for (;;) {
+    auto last_report = std::chrono::steady_clock::now();
+    for (std::uint64_t step = 0;; ++step) {
+      // Looking at the wall clock costs more than an event: every 4096 steps.
+      if ((step & 4095) == 0 && (options.stop || options.progress)) {
+        if (options.stop && options.stop->load(std::memory_order_relaxed)) {
+          complete = false;
+          break;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (options.progress &&
+            std::chrono::duration<double>(now - last_report).count() >= options.progress_interval_s) {
+          options.progress(end, world.submitted());
+          last_report = now;
+        }
+      }
       double next = world.next_time();
       if (next == model::World::kNever) break;  // every message has ended
       next = std::min(next, horizon);
@@ -96,7 +111,9 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   result.conserved = world.conserved();
   result.messages = world.submitted();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  result.complete = complete;
   result.summary = world.summary(end, wall);
+  result.summary["complete"] = complete;
   if (deadlock) result.summary["warnings"].push_back("SimGrid reported a deadlock: the run ended early");
   return result;
 }

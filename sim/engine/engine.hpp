@@ -3,7 +3,9 @@
 // appears in this header.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -18,12 +20,20 @@ struct Options {
   std::ostream* timeseries = nullptr;
   std::ostream* queue = nullptr;
   bool sim_log = false;  // let SimGrid print its own log
+  // Set (from a signal handler, say) to stop the run early: the result then
+  // holds what was measured so far, with summary["complete"] == false.
+  const std::atomic<bool>* stop = nullptr;
+  // Called about every `progress_interval_s` of wall time with the
+  // simulated time reached and the messages submitted so far.
+  std::function<void(double simulated_s, std::uint64_t messages)> progress;
+  double progress_interval_s = 1.0;
 };
 
 struct Result {
   nlohmann::json summary;
   bool conserved = true;  // submitted == delivered + bounced + pending
   bool deadlock = false;  // SimGrid ended the run early
+  bool complete = true;   // false when Options::stop ended the run
   std::uint64_t messages = 0;
 };
 

@@ -1,0 +1,48 @@
+// The subcommands of the mxsim executable. Each lives in its own file and
+// registers itself here, so that adding one touches no other file.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace mxsim::app {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;  // findings, failed checks
+inline constexpr int kExitUsage = 2;     // unusable input
+inline constexpr int kExitSigint = 130;
+inline constexpr int kExitSigterm = 143;
+
+using CommandFn = int (*)(const std::vector<std::string>& args);
+
+struct Command {
+  const char* name;
+  const char* synopsis;  // one line for `mxsim --help`
+  CommandFn run;
+  int order;             // position in `mxsim --help`
+};
+
+// Returns true, so that a command file can register itself at start-up:
+//   const bool registered = register_command({"run", "...", run_command, 10});
+bool register_command(const Command& command);
+const std::vector<Command>& commands();
+
+// Writes to PATH.tmp and renames on commit(), so that a crash never leaves a
+// half file that looks whole.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path);
+  ~AtomicFile();
+  std::ostream& stream() { return out_; }
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+}  // namespace mxsim::app

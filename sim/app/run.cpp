@@ -1,0 +1,102 @@
+// `mxsim run`: load a scenario, simulate it on SimGrid, print and write the reports.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include "app/command.hpp"
+#include "engine/engine.hpp"
+#include "report/writers.hpp"
+#include "scenario/scenario.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace mxsim::app {
+namespace {
+
+int run_command(const std::vector<std::string>& args) {
+  po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
+                                   "and print a summary.\n\noptions");
+  std::string scenario_path, out_dir, format = "text";
+  std::uint64_t seed = 0;
+  // clang-format off
+  options.add_options()
+      ("help,h", "describe the options")
+      ("seed", po::value<std::uint64_t>(&seed), "random seed (default: the scenario's `seed`, else 1)")
+      ("out", po::value<std::string>(&out_dir),
+       "directory to write summary.json, servers.csv, timeseries.csv and queue.csv into (created if missing)")
+      ("format", po::value<std::string>(&format)->default_value("text"),
+       "what to print on stdout: text (human summary), json (summary.json) or csv (servers.csv)")
+      ("quiet,q", "print nothing on stdout (files from --out are still written)")
+      ("sim-log", "let SimGrid print its own log messages (silenced by default)");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options << "\nexit codes: 0 success, 1 the run broke conservation, 2 unusable input\n";
+    return kExitOk;
+  }
+  if (scenario_path.empty()) throw po::error("missing SCENARIO (see mxsim run --help)");
+  if (format != "text" && format != "json" && format != "csv")
+    throw po::error(fmt::format("--format must be text, json or csv, not \"{}\"", format));
+
+  const auto scenario = scenario::load_file(scenario_path);
+  engine::Options run_options;
+  run_options.seed = vm.count("seed") ? seed : scenario.seed;
+  run_options.sim_log = vm.count("sim-log") > 0;
+
+  std::unique_ptr<AtomicFile> timeseries, queue;
+  if (!out_dir.empty()) {
+    fs::create_directories(out_dir);
+    timeseries = std::make_unique<AtomicFile>(fs::path(out_dir) / "timeseries.csv");
+    queue = std::make_unique<AtomicFile>(fs::path(out_dir) / "queue.csv");
+    run_options.timeseries = &timeseries->stream();
+    run_options.queue = &queue->stream();
+  }
+  const auto result = engine::run(scenario, run_options);
+
+  if (!out_dir.empty()) {
+    timeseries->commit();
+    queue->commit();
+    AtomicFile summary(fs::path(out_dir) / "summary.json");
+    summary.stream() << report::summary_json_text(result.summary);
+    summary.commit();
+    AtomicFile servers(fs::path(out_dir) / "servers.csv");
+    report::write_servers_csv(result.summary, servers.stream());
+    servers.commit();
+  }
+  if (!vm.count("quiet")) {
+    if (format == "json") {
+      std::cout << report::summary_json_text(result.summary);
+    } else if (format == "csv") {
+      report::write_servers_csv(result.summary, std::cout);
+    } else {
+      report::write_text(result.summary, std::cout);
+    }
+  }
+  if (!result.conserved || result.deadlock) {
+    fmt::print(stderr, "mxsim: {}: the run broke conservation of messages (submitted != delivered + bounced + "
+               "pending){}\n", scenario_path, result.deadlock ? " after SimGrid reported a deadlock" : "");
+    return kExitFindings;
+  }
+  return kExitOk;
+}
+
+const bool registered = register_command({"run", "simulate a scenario and report latency and load", run_command, 10});
+
+}  // namespace
+}  // namespace mxsim::app

@@ -1,0 +1,77 @@
+// `mxsim validate`: lint scenarios and their zones without running them.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include "app/command.hpp"
+#include "dns/lint.hpp"
+#include "scenario/scenario.hpp"
+
+namespace po = boost::program_options;
+
+namespace mxsim::app {
+namespace {
+
+int validate_command(const std::vector<std::string>& args) {
+  po::options_description options("mxsim validate SCENARIO... [options]\n\nCheck scenario files and the MX data of "
+                                  "their zones without running them.\n\noptions");
+  std::vector<std::string> paths;
+  std::string format = "text";
+  options.add_options()("help,h", "describe the options")(
+      "format", po::value<std::string>(&format)->default_value("text"),
+      "text (one finding per line, file:line:column: severity: [check] message) or json (a list of findings)");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::vector<std::string>>(&paths));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("scenario", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options
+              << "\nchecks: mx-cname (RFC 2181 §10.3), mx-no-address (RFC 5321 §5.1), null-mx-with-others and "
+                 "null-mx-preference (RFC 7505 §3), duplicate-mx\n"
+                 "exit codes: 0 clean, 1 findings, 2 unusable input (the first such error is printed)\n";
+    return kExitOk;
+  }
+  if (paths.empty()) throw po::error("missing SCENARIO (see mxsim validate --help)");
+  if (format != "text" && format != "json")
+    throw po::error(fmt::format("--format must be text or json, not \"{}\"", format));
+
+  auto findings_json = nlohmann::json::array();
+  std::size_t count = 0;
+  for (const auto& path : paths) {
+    const auto scenario = scenario::load_file(path);
+    const auto db = scenario::build_zone(scenario);
+    for (const auto& f : dns::lint_zone(db)) {
+      ++count;
+      if (format == "text") {
+        fmt::print("{}: {}: [{}] {}\n", f.where.str(), f.severity, f.check, f.message);
+      } else {
+        findings_json.push_back({{"file", f.where.file},
+                                 {"line", f.where.line},
+                                 {"column", f.where.column},
+                                 {"check", f.check},
+                                 {"severity", f.severity},
+                                 {"message", f.message}});
+      }
+    }
+  }
+  if (format == "json") std::cout << findings_json.dump(2) << "\n";
+  else if (count == 0) fmt::print("{}: no findings\n", paths.size() == 1 ? paths.front() : "all scenarios");
+  return count ? kExitFindings : kExitOk;
+}
+
+const bool registered =
+    register_command({"validate", "check scenarios and their zones (exit 0 clean, 1 findings, 2 unusable)",
+                      validate_command, 20});
+
+}  // namespace
+}  // namespace mxsim::app
