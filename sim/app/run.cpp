@@ -1,4 +1,8 @@
 // `mxsim run`: load a scenario, simulate it on SimGrid, print and write the reports.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -20,6 +24,16 @@ namespace fs = std::filesystem;
 
 namespace mxsim::app {
 namespace {
+
+// Set by SIGINT/SIGTERM: the run stops at its next check and writes what it
+// measured so far, marked "complete": false.
+std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  stop_signal.store(signal);
+  stop_requested.store(true);
+}
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
@@ -47,7 +61,9 @@ int run_command(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << options << "\nexit codes: 0 success, 1 the run broke conservation, 2 unusable input\n";
+    std::cout << options << "\nProgress goes to stderr when it is a terminal. SIGINT or SIGTERM stops the run: "
+                 "what was measured so far is written, marked \"complete\": false.\n"
+                 "exit codes: 0 success, 1 the run broke conservation, 2 unusable input, 130 SIGINT, 143 SIGTERM\n";
     return kExitOk;
   }
   if (scenario_path.empty()) throw po::error("missing SCENARIO (see mxsim run --help)");
@@ -58,6 +74,19 @@ int run_command(const std::vector<std::string>& args) {
   engine::Options run_options;
   run_options.seed = vm.count("seed") ? seed : scenario.seed;
   run_options.sim_log = vm.count("sim-log") > 0;
+  run_options.stop = &stop_requested;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  // Progress only for a person watching: never when stderr is a file or pipe.
+  if (isatty(STDERR_FILENO)) {
+    run_options.progress_interval_s = 2.0;
+    run_options.progress = [last_messages = std::uint64_t{0}, interval = run_options.progress_interval_s](
+                               double simulated_s, std::uint64_t messages) mutable {
+      fmt::print(stderr, "\r{:>12.0f} s simulated, {:>12} messages, {:>10.0f} messages/s  ", simulated_s, messages,
+                 static_cast<double>(messages - last_messages) / interval);
+      last_messages = messages;
+    };
+  }
 
   std::unique_ptr<AtomicFile> timeseries, queue;
   if (!out_dir.empty()) {
@@ -68,6 +97,7 @@ int run_command(const std::vector<std::string>& args) {
     run_options.queue = &queue->stream();
   }
   const auto result = engine::run(scenario, run_options);
+  if (run_options.progress) fmt::print(stderr, "\r{:80}\r", "");
 
   if (!out_dir.empty()) {
     timeseries->commit();
@@ -87,6 +117,12 @@ int run_command(const std::vector<std::string>& args) {
     } else {
       report::write_text(result.summary, std::cout);
     }
+  }
+  if (!result.complete) {
+    const int signal = stop_signal.load();
+    fmt::print(stderr, "mxsim: {}: interrupted at {} s simulated; the reports are partial (\"complete\": false)\n",
+               scenario_path, result.summary["simulated_s"].get<double>());
+    return signal == SIGTERM ? kExitSigterm : kExitSigint;
   }
   if (!result.conserved || result.deadlock) {
     fmt::print(stderr, "mxsim: {}: the run broke conservation of messages (submitted != delivered + bounced + "

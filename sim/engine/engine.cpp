@@ -6,6 +6,7 @@
 // host's state-change signal tells the model when it dies or returns.
 #include "engine/engine.hpp"
 
+#include <csignal>
 #include <chrono>
 #include <limits>
 #include <unordered_map>
@@ -45,7 +46,14 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
+  // SimGrid installs its own SIGINT handler (print status, exit 1); the
+  // caller's handlers, which stop the run cleanly, are put back.
+  struct sigaction saved_int {}, saved_term {};
+  sigaction(SIGINT, nullptr, &saved_int);
+  sigaction(SIGTERM, nullptr, &saved_term);
   sg4::Engine engine(&argc, argv.data());
+  sigaction(SIGINT, &saved_int, nullptr);
+  sigaction(SIGTERM, &saved_term, nullptr);
 
   model::RoundTripSessions sessions;
   model::World world(scenario, {options.seed, options.timeseries, options.queue, true}, sessions);
