@@ -134,6 +134,9 @@ TEST(Ordering, OrderedIsNotUniform) {
 struct RetryCase {
   const char* profile;
   double submitted;
+  double first_failure;
+  int failures;
+  double last_gap;
   double failed_at;
   double expected_next;
 };
@@ -141,23 +144,51 @@ struct RetryCase {
 TEST(Retry, ScheduleTable) {
   const RetryCase cases[] = {
       // rfc5321: a fixed 30 minutes (RFC 5321 §4.5.4.1).
-      {"rfc5321", 0, 300, 2100},
-      {"rfc5321", 100, 7300, 9100},
+      {"rfc5321", 0, 300, 1, 0, 300, 2100},
+      {"rfc5321", 100, 300, 4, 0, 7300, 9100},
       // postfix: now + clamp(age, 300, 4000), rounded up to the 300 s scan.
-      {"postfix", 0, 0, 300},
-      {"postfix", 0, 30, 600},      // 30 + 300 = 330 -> scan at 600
-      {"postfix", 0, 300, 600},     // age 300
-      {"postfix", 0, 600, 1200},    // age 600
-      {"postfix", 0, 1200, 2400},
-      {"postfix", 0, 2400, 4800},
-      {"postfix", 0, 4800, 9000},   // clamped to 4000: 8800 -> 9000
-      {"postfix", 0, 9000, 13200},  // 13000 -> 13200
+      {"postfix", 0, 0, 1, 0, 0, 300},
+      {"postfix", 0, 30, 1, 0, 30, 600},      // 30 + 300 = 330 -> scan at 600
+      {"postfix", 0, 300, 2, 0, 300, 600},    // age 300
+      {"postfix", 0, 300, 3, 0, 600, 1200},   // age 600
+      {"postfix", 0, 300, 4, 0, 1200, 2400},
+      {"postfix", 0, 300, 5, 0, 2400, 4800},
+      {"postfix", 0, 300, 6, 0, 4800, 9000},  // clamped to 4000: 8800 -> 9000
+      {"postfix", 0, 300, 7, 0, 9000, 13200}, // 13000 -> 13200
+      // exim: F,2h,15m then G,16h,1h,1.5 then F,4d,6h, rounded up to -q30m runs.
+      {"exim", 0, 0, 1, 0, 0, 1800},               // 15 min -> the 30 min run
+      {"exim", 0, 0, 2, 900, 1800, 3600},          // 2700 -> 3600
+      {"exim", 0, 0, 5, 900, 7200, 10800},         // 2 h: G starts at 1 h
+      {"exim", 0, 0, 6, 3600, 10800, 16200},       // 1.5 h
+      {"exim", 0, 0, 7, 5400, 16200, 25200},       // 2.25 h = 8100 -> 24300 -> 25200
+      {"exim", 0, 0, 12, 30000, 16 * 3600, 16 * 3600 + 6 * 3600},  // F,4d,6h
+      // sendmail: the next -q30m queue run.
+      {"sendmail", 0, 100, 1, 0, 100, 1800},
+      {"sendmail", 0, 100, 2, 0, 1800, 3600},
+      // opensmtpd: creation + 400 s * n^2.
+      {"opensmtpd", 0, 10, 1, 0, 10, 400},
+      {"opensmtpd", 0, 10, 2, 0, 500, 1600},
+      {"opensmtpd", 0, 10, 3, 0, 1700, 3600},
+      {"opensmtpd", 0, 10, 4, 0, 3700, 6400},
+      {"opensmtpd", 0, 10, 1, 0, 1000, 1000},  // already past: at once
   };
   for (const auto& c : cases) {
     const auto p = profile_by_name(c.profile);
-    EXPECT_DOUBLE_EQ(next_retry(p, c.submitted, c.failed_at), c.expected_next)
+    RetryState state{c.submitted, c.first_failure, c.failures, c.last_gap};
+    EXPECT_DOUBLE_EQ(next_retry(p, state, c.failed_at), c.expected_next)
         << c.profile << " failed at " << c.failed_at;
   }
+}
+
+TEST(Retry, GiveUpTimes) {
+  // Postfix counts 5 d from submission, Exim 4 d from the first failure.
+  const auto postfix = profile_by_name("postfix");
+  EXPECT_FALSE(expired(postfix, RetryState{0, 86400, 3, 0}, 5 * 86400 - 1));
+  EXPECT_TRUE(expired(postfix, RetryState{0, 86400, 3, 0}, 5 * 86400));
+  const auto exim = profile_by_name("exim");
+  EXPECT_FALSE(expired(exim, RetryState{0, 86400, 3, 0}, 5 * 86400 - 1));
+  EXPECT_TRUE(expired(exim, RetryState{0, 86400, 3, 0}, 5 * 86400));
+  EXPECT_TRUE(expired(profile_by_name("opensmtpd"), RetryState{0, 10, 3, 0}, 4 * 86400));
 }
 
 TEST(Profile, DefaultsFromTheReference) {

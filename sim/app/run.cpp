@@ -38,7 +38,7 @@ extern "C" void on_stop_signal(int signal) {
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
                                    "and print a summary.\n\noptions");
-  std::string scenario_path, out_dir, format = "text";
+  std::string scenario_path, out_dir, trace_path, format = "text";
   std::uint64_t seed = 0;
   // clang-format off
   options.add_options()
@@ -49,6 +49,9 @@ int run_command(const std::vector<std::string>& args) {
       ("format", po::value<std::string>(&format)->default_value("text"),
        "what to print on stdout: text (human summary), json (summary.json) or csv (servers.csv)")
       ("quiet,q", "print nothing on stdout (files from --out are still written)")
+      ("trace", po::value<std::string>(&trace_path),
+       "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
+       "outcome, duration_s); off by default")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)");
   // clang-format on
   po::options_description hidden;
@@ -96,7 +99,13 @@ int run_command(const std::vector<std::string>& args) {
     run_options.timeseries = &timeseries->stream();
     run_options.queue = &queue->stream();
   }
+  std::unique_ptr<AtomicFile> trace;
+  if (!trace_path.empty()) {
+    trace = std::make_unique<AtomicFile>(trace_path);
+    run_options.trace = &trace->stream();
+  }
   const auto result = engine::run(scenario, run_options);
+  if (trace) trace->commit();
   if (run_options.progress) fmt::print(stderr, "\r{:80}\r", "");
 
   if (!out_dir.empty()) {

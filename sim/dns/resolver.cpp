@@ -38,6 +38,7 @@ Resolver::Lookup Resolver::lookup(NameId name, Type type, double now, const Serv
     out.expires = it->second.expires;
     return out;
   }
+  ++queries_;
   if (!servfail.domains.empty() && fails(*db_, name, servfail)) {
     // A failed query leaves nothing behind: the next one asks again.
     out.servfail = true;

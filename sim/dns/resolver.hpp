@@ -70,6 +70,8 @@ class Resolver {
   Lookup lookup(NameId name, Type type, double now, const ServfailSet& servfail);
 
   std::size_t cache_size() const { return rrsets_.size(); }
+  // Queries that missed the cache (what `dns_latency` charges for).
+  std::uint64_t queries() const { return queries_; }
 
  private:
   struct CachedAnswer {
@@ -79,6 +81,7 @@ class Resolver {
   const ZoneDb* db_;
   std::unordered_map<std::uint64_t, CachedAnswer> rrsets_;   // key: name << 2 | type
   std::unordered_map<NameId, Resolution> resolutions_;
+  std::uint64_t queries_ = 0;
 };
 
 }  // namespace mxsim::dns

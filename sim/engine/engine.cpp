@@ -56,7 +56,7 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   sigaction(SIGTERM, &saved_term, nullptr);
 
   model::RoundTripSessions sessions;
-  model::World world(scenario, {options.seed, options.timeseries, options.queue, true}, sessions);
+  model::World world(scenario, {options.seed, options.timeseries, options.queue, true, options.trace}, sessions);
 
   auto* zone = sg4::create_full_zone("mxsim");
   auto* driver = zone->create_host("driver", 1e9);

@@ -19,6 +19,7 @@ struct Options {
   std::uint64_t seed = 1;
   std::ostream* timeseries = nullptr;
   std::ostream* queue = nullptr;
+  std::ostream* trace = nullptr;  // one CSV line per connection attempt
   bool sim_log = false;  // let SimGrid print its own log
   // Set (from a signal handler, say) to stop the run early: the result then
   // holds what was measured so far, with summary["complete"] == false.

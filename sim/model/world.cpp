@@ -19,6 +19,7 @@
 #include "dns/zone.hpp"
 #include "mta/ordering.hpp"
 #include "mta/profile.hpp"
+#include "mta/profile_ordering.hpp"
 #include "report/fairness.hpp"
 #include "report/stats.hpp"
 #include "util/random.hpp"
@@ -43,6 +44,7 @@ enum class Kind : std::uint8_t {
   fault_start,      // a: scenario event index
   fault_end,        // a: scenario event index
   server_state,     // c: server, outcome: 1 up / 0 down
+  attempt_ready,    // a: slot, b: token: the DNS answers arrived (dns_latency)
 };
 
 struct Event {
@@ -67,11 +69,16 @@ struct Message {
   std::uint32_t mta = 0;
   dns::NameId domain = dns::kNoName;
   std::uint64_t id = 0;
-  double submitted = 0;
+  double submitted = 0;          // by the original sender: latencies count from here
+  mta::RetryState retry;         // with the MTA holding it now (a relay restarts it)
+  double attempt_start = 0;      // of the connection in progress (for the trace)
   bool first_hop_done = false;
   bool waiting_retry = false;
   bool holds_delivery = false;  // counts against its MTA's destination concurrency
   std::uint32_t cursor = 0;
+  std::uint32_t sessions_used = 0;  // sessions past EHLO that ended in 4xx/5xx, this attempt
+  std::uint32_t connections = 0;    // connections made in this attempt
+  std::uint32_t host_failures = 0;  // of those, the ones the host itself failed (no 2xx/4xx/5xx reply)
   std::uint32_t active_pos = 0;  // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
   std::vector<std::uint32_t> order;  // indices into targets, in try order
@@ -100,6 +107,8 @@ struct Server {
   int backlog_live = 0;
   int domain = -1;                    // index into domains_ for `share`, -1: none
   int preference = -1;                // -1: not an MX target of any domain
+  int relay_mta = -1;                 // role relay: the MTA that forwards its mail
+  std::unordered_map<std::uint64_t, double> greylist;  // key -> first attempt
 };
 
 // Deliveries in progress from one MTA to one destination, and the messages
@@ -108,18 +117,36 @@ struct Destination {
   dns::NameId domain = dns::kNoName;
   std::uint32_t active = 0;
   std::deque<std::uint32_t> waiting;
+  double dead_until = 0;  // Postfix: a dead destination's mail is deferred unseen until then
+};
+
+// What one MTA remembers about one server across messages (host memory).
+struct HostRecord {
+  double skip_until = 0;      // not tried before this time
+  double first_failure = -1;  // Exim: the retry record's first failure
+  double last_gap = 0;        // Exim: the previous retry gap
+  std::uint32_t penalty = 0;  // OpenSMTPD: the route penalty
 };
 
 struct Mta {
   util::Rng rng;
   dns::Resolver resolver;
   std::vector<Destination> destinations;  // few: linear search
+  std::uint32_t group = 0;
+  std::uint32_t index = 0;          // within its group, for the trace
+  std::uint64_t process_seed = 0;   // Sendmail's per-process hash seed
+  int self_server = -1;             // a relay: its own server, dropped with worse MX (RFC 5321 §5.1)
+  std::vector<HostRecord> hosts;    // by server; sized on the first failure
+  std::vector<std::uint32_t> inflight;  // this MTA's connections per server (OpenSMTPD)
 
   Destination& destination(dns::NameId domain) {
     for (auto& d : destinations)
       if (d.domain == domain) return d;
-    destinations.push_back(Destination{domain, 0, {}});
+    destinations.push_back(Destination{domain, 0, {}, 0});
     return destinations.back();
+  }
+  bool skips(std::uint32_t server, double now) const {
+    return server < hosts.size() && hosts[server].skip_until > now;
   }
 };
 
@@ -127,7 +154,8 @@ struct Group {
   std::string name;
   mta::Profile profile;
   mta::Ordering ordering;
-  double rate = 0;
+  double dns_latency = 0;
+  double rate = 0;  // 0 for a relay's group: its mail comes from the servers
   std::uint32_t first_mta = 0;
   std::uint32_t mtas = 0;
   std::vector<double> rtt;  // by server
@@ -161,6 +189,7 @@ struct World::Impl {
   SessionModel& sessions;
   dns::ZoneDb db;
   std::vector<Server> servers;  // by AddressId
+  std::vector<std::uint8_t> ipv6;  // by AddressId: 1 for an IPv6 address
   std::vector<Group> groups;
   std::vector<Mta> mtas;
   std::vector<DomainLayout> domains;
@@ -217,28 +246,60 @@ struct World::Impl {
         for (auto a : servers_named(spec.key)) servers[a].spec = spec;
       }
     }
-    for (const auto& s : servers) {
-      if (s.spec.role == scenario::Role::relay)
-        throw util::InputError(s.spec.where,
-                               fmt::format("servers: {}: role relay (a backup MX that forwards) is not supported by "
-                                           "this version; use role final",
-                                           s.spec.key));
+    ipv6.resize(servers.size());
+    for (std::uint32_t a = 0; a < servers.size(); ++a) ipv6[a] = db.is_ipv6(a) ? 1 : 0;
+  }
+
+  Group make_group(const std::string& name, const std::string& profile_name,
+                   const std::optional<std::string>& selection,
+                   const std::vector<std::pair<std::string, double>>& overrides, const util::Location& where) {
+    Group group;
+    group.name = name;
+    try {
+      group.profile = mta::profile_by_name(profile_name);
+      group.ordering = selection ? mta::selection_by_name(*selection) : group.profile.ordering;
+      for (const auto& [parameter, value] : overrides) mta::apply_override(group.profile, parameter, value);
+    } catch (const std::invalid_argument& e) {
+      throw util::InputError(where, fmt::format("senders \"{}\": {}", name, e.what()));
+    }
+    return group;
+  }
+
+  void add_mtas(std::uint32_t g, std::uint32_t count) {
+    for (std::uint32_t i = 0; i < count; ++i) {
+      Mta mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + groups[g].name), i), dns::Resolver(&db),
+              {}, 0, 0, 0, -1, {}, {}};
+      mta.group = g;
+      mta.index = i;
+      mta.process_seed = mta.rng.next();  // Sendmail seeds its hash once per process
+      mtas.push_back(std::move(mta));
+    }
+  }
+
+  // Each backup MX with role relay is also a sending MTA of its own profile.
+  void build_relays() {
+    for (std::uint32_t s = 0; s < servers.size(); ++s) {
+      auto& server = servers[s];
+      if (server.spec.role != scenario::Role::relay) continue;
+      Group group = make_group("relay:" + server.host, server.spec.relay_profile, std::nullopt, {}, server.spec.where);
+      group.rate = 0;
+      group.first_mta = static_cast<std::uint32_t>(mtas.size());
+      group.mtas = 1;
+      group.rtt.assign(servers.size(), server.spec.relay_rtt);
+      groups.push_back(std::move(group));
+      const auto g = static_cast<std::uint32_t>(groups.size() - 1);
+      server.relay_mta = static_cast<int>(mtas.size());
+      add_mtas(g, 1);
+      mtas.back().self_server = static_cast<int>(s);
     }
   }
 
   void build_groups() {
     std::uint32_t mta_count = 0;
     for (const auto& g : scenario.senders) {
-      Group group;
-      group.name = g.name;
-      try {
-        group.profile = mta::profile_by_name(g.profile);
-        group.ordering = g.selection ? mta::selection_by_name(*g.selection) : group.profile.ordering;
-        for (const auto& [name, value] : g.overrides) mta::apply_override(group.profile, name, value);
-      } catch (const std::invalid_argument& e) {
-        throw util::InputError(g.overrides.empty() ? g.where : g.overrides_where,
-                               fmt::format("senders \"{}\": {}", g.name, e.what()));
-      }
+      Group group = make_group(g.name, g.profile, g.selection, g.overrides,
+                               g.overrides.empty() ? g.where : g.overrides_where);
+      group.dns_latency = g.dns_latency;
       group.rate = g.rate;
       group.first_mta = mta_count;
       group.mtas = static_cast<std::uint32_t>(g.mtas);
@@ -275,9 +336,8 @@ struct World::Impl {
       groups.push_back(std::move(group));
     }
     mtas.reserve(mta_count);
-    for (const auto& g : groups)
-      for (std::uint32_t i = 0; i < g.mtas; ++i)
-        mtas.push_back(Mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + g.name), i), dns::Resolver(&db), {}});
+    for (std::uint32_t g = 0; g < groups.size(); ++g) add_mtas(g, groups[g].mtas);
+    build_relays();
   }
 
   // The MX layout of each recipient domain in the base zone, for `share`,
@@ -398,6 +458,9 @@ struct World::Impl {
       case Kind::fault_start: fault_start(e.a, e.time); break;
       case Kind::fault_end: fault_change(e.a, -1, e.time); break;
       case Kind::server_state: server_state(e.c, e.outcome != 0, e.time); break;
+      case Kind::attempt_ready:
+        if (slab[e.a].token == e.b) try_next(e.a, e.time);
+        break;
     }
   }
 
@@ -448,6 +511,7 @@ struct World::Impl {
                                                    group.domains.size() - 1)];
     m.id = next_message_id++;
     m.submitted = now;
+    m.retry = mta::RetryState{now, -1, 0, 0};
     m.first_hop_done = false;
     m.waiting_retry = false;
     m.holds_delivery = false;
@@ -460,6 +524,30 @@ struct World::Impl {
     if (warned.insert(text).second) warnings.push_back(text);
   }
 
+  // RFC 5321 §5.1: an MTA that finds itself in the MX list drops its own
+  // preference level and every worse one.
+  void drop_self_and_worse(const Mta& mta, std::vector<dns::Target>& targets) const {
+    if (mta.self_server < 0) return;
+    int own = -1;
+    for (const auto& t : targets)
+      if (static_cast<int>(t.address) == mta.self_server && (own < 0 || t.preference < own)) own = t.preference;
+    if (own < 0) return;
+    std::erase_if(targets, [own](const dns::Target& t) { return t.preference >= own; });
+  }
+
+  void order(Message& m, Mta& mta, const Group& group) {
+    const auto limit = static_cast<std::uint32_t>(group.profile.address_limit);
+    switch (group.ordering) {
+      case mta::Ordering::exim_random: mta::order_exim(m.targets, ipv6, mta.rng, limit, m.order); break;
+      case mta::Ordering::sendmail_hash: mta::order_sendmail(m.targets, mta.process_seed, limit, m.order); break;
+      case mta::Ordering::dns_least_loaded:
+        if (mta.inflight.empty()) mta.inflight.assign(servers.size(), 0);
+        mta::order_opensmtpd(m.targets, mta.inflight, limit, m.order);
+        break;
+      default: mta::order_targets(m.targets, group.ordering, mta.rng, limit, m.order); break;
+    }
+  }
+
   void attempt(std::uint32_t slot, double now) {
     auto& m = slab[slot];
     ++m.token;
@@ -468,9 +556,10 @@ struct World::Impl {
       stats->retry_started(now);
     }
     auto& mta = mtas[m.mta];
+    const auto& group = groups[m.group];
+    auto& dest = mta.destination(m.domain);
     if (!m.holds_delivery) {
-      const int limit = groups[m.group].profile.destination_concurrency;
-      auto& dest = mta.destination(m.domain);
+      const int limit = group.profile.destination_concurrency;
       if (limit > 0 && dest.active >= static_cast<std::uint32_t>(limit)) {
         dest.waiting.push_back(slot);
         return;
@@ -478,6 +567,9 @@ struct World::Impl {
       ++dest.active;
       m.holds_delivery = true;
     }
+    // Postfix: mail for a dead destination is deferred without a try.
+    if (dest.dead_until > now) return defer(slot, now);
+    const auto queries = mta.resolver.queries();
     const auto& r = mta.resolver.resolve_mx(m.domain, now, servfail);
     for (auto name : r.cname_followed)
       warn_once(fmt::format("{} is a CNAME (RFC 2181 §10.3 forbids an MX target alias); followed",
@@ -491,34 +583,91 @@ struct World::Impl {
       case dns::Status::ok: break;
     }
     m.targets.assign(r.targets.begin(), r.targets.end());
-    const auto& group = groups[m.group];
-    mta::order_targets(m.targets, group.ordering, mta.rng, static_cast<std::uint32_t>(group.profile.address_limit),
-                       m.order);
+    drop_self_and_worse(mta, m.targets);
+    if (m.targets.empty()) return bounce(slot, report::BounceReason::loops_to_self, now);
+    order(m, mta, group);
     m.cursor = 0;
+    m.sessions_used = 0;
+    m.connections = 0;
+    m.host_failures = 0;
+    // Queries that missed the cache delay the first connection.
+    if (group.dns_latency > 0 && mta.resolver.queries() != queries)
+      return push(now + group.dns_latency, Kind::attempt_ready, slot, m.token);
     try_next(slot, now);
   }
 
   void try_next(std::uint32_t slot, double now) {
     auto& m = slab[slot];
-    if (m.cursor >= m.order.size()) return defer(slot, now);
-    const auto server = m.targets[m.order[m.cursor++]].address;
-    connect(slot, server, now);
+    const auto& mta = mtas[m.mta];
+    const auto& profile = groups[m.group].profile;
+    while (m.cursor < m.order.size()) {
+      if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
+      const auto server = m.targets[m.order[m.cursor++]].address;
+      if (mta.skips(server, now)) continue;  // host memory: not tried until its time
+      return connect(slot, server, now);
+    }
+    all_failed(slot, now);
+  }
+
+  // No address accepted the message in this attempt.
+  void all_failed(std::uint32_t slot, double now) {
+    auto& m = slab[slot];
+    const auto& profile = groups[m.group].profile;
+    if (profile.memory == mta::HostMemory::dead_destination && m.connections > 0 &&
+        m.host_failures == m.connections)
+      mtas[m.mta].destination(m.domain).dead_until = now + profile.min_backoff;
+    defer(slot, now);
+  }
+
+  // True when greylisting answers 450 to this attempt.
+  bool greylisted(Server& server, const Message& m, double now) {
+    const auto& rule = *server.spec.greylist;
+    const std::uint64_t key = rule.key == scenario::ServerSpec::Greylist::Key::message
+                                  ? (std::uint64_t{1} << 63) | m.id
+                                  : (static_cast<std::uint64_t>(m.mta) << 32) | m.domain;
+    auto [it, first] = server.greylist.try_emplace(key, now);
+    if (first) return true;
+    const double age = now - it->second;
+    if (age < rule.delay) return true;
+    if (age > rule.window) {  // too late: greylisted anew
+      it->second = now;
+      return true;
+    }
+    if (rule.key == scenario::ServerSpec::Greylist::Key::message) server.greylist.erase(it);  // passed, forgotten
+    return false;
   }
 
   void connect(std::uint32_t slot, std::uint32_t s, double now) {
     auto& m = slab[slot];
     auto& server = servers[s];
+    auto& mta = mtas[m.mta];
     const auto& group = groups[m.group];
     const auto& profile = group.profile;
     const double rtt = group.rtt[s];
     stats->connection(now, s);
+    m.attempt_start = now;
+    ++m.connections;
+    if (!mta.inflight.empty()) ++mta.inflight[s];
     auto fail = [&](double after, Outcome outcome) {
       push(now + after, Kind::connect_failed, slot, m.token, s, static_cast<std::uint8_t>(outcome));
     };
     if (!server.up) return fail(profile.connect_timeout, Outcome::timeout);      // no answer to SYN
     if (server.refusing > 0) return fail(rtt, Outcome::refused);                 // RST to the SYN
     if (server.tempfailing > 0) return fail(2 * rtt, Outcome::tempfail);         // 421 greeting
-    if (server.in_use < server.spec.sessions) return start_session(slot, s, now);
+    if (server.in_use < server.spec.sessions) {
+      // Past the greeting and EHLO: greylisting answers the RCPT, a reject
+      // fault the greeting's successor; both count as a session used.
+      const double rcpt = (profile.round_trips - 1) * rtt;
+      if (server.spec.greylist && greylisted(server, m, now)) {
+        ++m.sessions_used;
+        return fail(rcpt, Outcome::greylisted);
+      }
+      if (server.spec.reject_fraction > 0 && server.rng.uniform() < server.spec.reject_fraction) {
+        ++m.sessions_used;
+        return fail(rcpt, Outcome::rejected);
+      }
+      return start_session(slot, s, now);
+    }
     if (server.backlog_live < server.spec.backlog) {
       // The kernel completed the handshake; the greeting waits for a session.
       const double deadline = now + rtt + profile.command_timeout;
@@ -577,39 +726,98 @@ struct World::Impl {
     }
   }
 
+  // Every connection ends here: statistics, the trace, and host memory.
+  void attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
+    auto& m = slab[slot];
+    auto& mta = mtas[m.mta];
+    stats->outcome(now, s, outcome);
+    if (!mta.inflight.empty()) --mta.inflight[s];
+    const bool host_failed = outcome == Outcome::timeout || outcome == Outcome::refused ||
+                             outcome == Outcome::tempfail || outcome == Outcome::busy_tempfail;
+    if (host_failed) ++m.host_failures;
+    if (options.trace) {
+      *options.trace << fmt::format("{},{},{},{},{},{},{},{}\n", round6(m.attempt_start), m.id, groups[m.group].name,
+                                    mta.index, servers[s].address, servers[s].host, report::outcome_name(outcome),
+                                    round6(now - m.attempt_start));
+    }
+    const auto& profile = groups[m.group].profile;
+    if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) {
+      if (outcome == Outcome::accepted) mta.destination(m.domain).dead_until = 0;
+      return;
+    }
+    if (outcome == Outcome::accepted) {
+      if (s < mta.hosts.size()) mta.hosts[s] = HostRecord{};
+      return;
+    }
+    // Only the host's own failures count: greylisting and 5xx concern the message.
+    if (!host_failed) return;
+    if (mta.hosts.empty()) mta.hosts.resize(servers.size());
+    auto& h = mta.hosts[s];
+    switch (profile.memory) {
+      case mta::HostMemory::retry_records:
+        if (h.first_failure < 0) h.first_failure = now;
+        h.last_gap = mta::exim_gap(now - h.first_failure, h.last_gap);
+        h.skip_until = now + h.last_gap;
+        break;
+      case mta::HostMemory::host_status: h.skip_until = now + profile.host_status_timeout; break;
+      case mta::HostMemory::route_penalty:
+        ++h.penalty;
+        h.skip_until = now + std::min(profile.penalty_unit * h.penalty * h.penalty, profile.penalty_max);
+        break;
+      default: break;
+    }
+  }
+
   void session_done(std::uint32_t slot, std::uint32_t s, double now) {
     auto& m = slab[slot];
     release_session(slot, s, now);
-    stats->outcome(now, s, Outcome::accepted);
+    attempt_ended(slot, s, Outcome::accepted, now);
     const double latency = now - m.submitted;
     if (!m.first_hop_done) {
       m.first_hop_done = true;
       stats->first_hop(latency);
     }
+    if (servers[s].relay_mta >= 0) return hand_to_relay(slot, s, now);
     stats->delivered(now, latency);
     end_message(slot, now);
+  }
+
+  // A backup MX accepted the message: it now queues and forwards it with its
+  // own profile, cache and host memory; delivery ends at a final server.
+  void hand_to_relay(std::uint32_t slot, std::uint32_t s, double now) {
+    release_delivery(slot, now);
+    auto& m = slab[slot];
+    const auto relay = static_cast<std::uint32_t>(servers[s].relay_mta);
+    m.mta = relay;
+    m.group = mtas[relay].group;
+    m.retry = mta::RetryState{now, -1, 0, 0};
+    attempt(slot, now);
   }
 
   void backlog_timeout(std::uint32_t slot, std::uint32_t s, double now) {
     --servers[s].backlog_live;
     ++slab[slot].token;  // its backlog entry is now stale
-    stats->outcome(now, s, Outcome::timeout);
+    attempt_ended(slot, s, Outcome::timeout, now);
     try_next(slot, now);
   }
 
   void connect_failed(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
-    stats->outcome(now, s, outcome);
+    attempt_ended(slot, s, outcome, now);
+    if (outcome == Outcome::rejected && groups[slab[slot].group].profile.on_5xx == mta::On5xx::bounce)
+      return bounce(slot, report::BounceReason::rejected, now);
     try_next(slot, now);
   }
 
   void defer(std::uint32_t slot, double now) {
     auto& m = slab[slot];
     const auto& profile = groups[m.group].profile;
-    if (now - m.submitted >= profile.max_lifetime) return bounce(slot, report::BounceReason::expired, now);
+    ++m.retry.failures;
+    if (m.retry.first_failure < 0) m.retry.first_failure = now;
+    if (mta::expired(profile, m.retry, now)) return bounce(slot, report::BounceReason::expired, now);
     ++m.token;
     m.waiting_retry = true;
     stats->deferred(now);
-    push(mta::next_retry(profile, m.submitted, now), Kind::attempt, slot, m.token);
+    push(mta::next_retry(profile, m.retry, now), Kind::attempt, slot, m.token);
     release_delivery(slot, now);
   }
 
@@ -803,9 +1011,11 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
   w.stats = std::make_unique<report::Stats>(std::move(labels), scenario.report.bin, options.timeseries, options.queue);
   w.build_events();
   for (std::uint32_t g = 0; g < w.groups.size(); ++g) {
+    if (w.groups[g].rate <= 0) continue;  // a relay's group
     ++w.arrivals_open;
     w.schedule_arrival(g, 0.0);
   }
+  if (options.trace) *options.trace << "start_s,message,sender,mta,address,host,outcome,duration_s\n";
 }
 
 World::~World() = default;

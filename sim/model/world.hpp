@@ -44,6 +44,8 @@ struct RunOptions {
   // True when the engine reports `down` faults through set_server_state()
   // (SimGrid host state profiles); false to let the model time them itself.
   bool outages_from_engine = false;
+  // One CSV line per connection attempt (--trace); null: nothing is written.
+  std::ostream* trace = nullptr;
 };
 
 struct DownWindow {

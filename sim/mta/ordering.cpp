@@ -91,6 +91,14 @@ void order_targets(std::span<const dns::Target> targets, Ordering ordering, util
     case Ordering::ordered:
       sort_by_preference(targets, order);
       break;
+    case Ordering::exim_random:
+    case Ordering::sendmail_hash:
+    case Ordering::dns_least_loaded:
+      // These need per-MTA state: see mta/profile_ordering.hpp. Without it,
+      // the RFC's shuffle is the nearest behaviour.
+      sort_by_preference(targets, order);
+      shuffle_hosts_within_levels(targets, order, rng);
+      break;
   }
   if (limit != 0 && order.size() > limit) order.resize(limit);
 }

@@ -31,11 +31,13 @@ Profile rfc5321_profile() {
   p.retry = RetryRule::fixed;
   p.retry_interval = 30 * kMinute;       // §4.5.4.1: SHOULD be at least 30 minutes
   p.max_lifetime = 5 * kDay;             // §4.5.4.1: give up after at least 4-5 days
+  p.on_5xx = On5xx::next_mx;             // §5.1: try the next address when one fails
+  p.memory = HostMemory::none;           // the textbook MTA keeps no host list
   return p;
 }
 
 // Postfix 3.x defaults (src/global/mail_params.h, src/smtp/smtp_addr.c,
-// src/smtp/smtp_connect.c, src/qmgr/qmgr_active.c).
+// src/smtp/smtp_connect.c, src/qmgr/qmgr_active.c, qmgr_queue.c).
 Profile postfix_profile() {
   Profile p;
   p.name = "postfix";
@@ -43,6 +45,7 @@ Profile postfix_profile() {
   p.connect_timeout = 30;                    // smtp_connect_timeout = 30s
   p.command_timeout = 300;                   // smtp_helo_timeout = 300s
   p.address_limit = 5;                       // smtp_mx_address_limit = 5
+  p.session_limit = 2;                       // smtp_mx_session_limit = 2
   // PIPELINING (RFC 2920) is used when offered: SYN/SYN-ACK, 220, EHLO,
   // MAIL+RCPT+DATA in one round trip, end of data: 5 round trips.
   p.round_trips = 5;
@@ -55,6 +58,73 @@ Profile postfix_profile() {
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
   p.queue_run_delay = 300;                   // queue_run_delay = 300s
   p.max_lifetime = 5 * kDay;                 // maximal_queue_lifetime = 5d
+  p.on_5xx = On5xx::next_mx;                 // smtp_skip_5xx_greeting = yes: 5xx greeting as 4xx
+  // qmgr_queue.c: when every server of a destination fails, the destination
+  // is "dead" and its mail is deferred unseen until minimal_backoff_time.
+  p.memory = HostMemory::dead_destination;
+  return p;
+}
+
+// Exim 4 defaults (src/src/host.c, retry.c, transports/smtp.c, and the
+// retry rule of src/src/configure.default: `* * F,2h,15m; G,16h,1h,1.5; F,4d,6h`).
+Profile exim_profile() {
+  Profile p;
+  p.name = "exim";
+  p.ordering = Ordering::exim_random;     // host.c: sort_key = pref*1000 + random_number(500)
+  p.connect_timeout = 5 * kMinute;        // smtp transport connect_timeout = 5m
+  p.command_timeout = 5 * kMinute;        // smtp transport command_timeout = 5m
+  p.address_limit = 5;                    // hosts_max_try = 5 (hosts_max_try_hardlimit 50)
+  p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
+  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  p.retry = RetryRule::exim_rules;
+  p.queue_run_interval = 30 * kMinute;    // queue runner -q30m, the usual setting
+  p.max_lifetime = 4 * kDay;              // F,4d,6h: give up 4 days after the first failure
+  p.lifetime_from_first_failure = true;
+  p.on_5xx = On5xx::bounce;               // a 5xx is permanent for Exim
+  p.memory = HostMemory::retry_records;   // retry.c: per-host retry records
+  return p;
+}
+
+// Sendmail 8.18 defaults (sendmail/domain.c getmxrr and mxrand, deliver.c, mci.c).
+Profile sendmail_profile() {
+  Profile p;
+  p.name = "sendmail";
+  p.ordering = Ordering::sendmail_hash;   // mxrand(): hash seeded once per process
+  // The OS's TCP connect limit (reference: about 75-127 s, unconfirmed): we
+  // take Linux's 127 s (tcp_syn_retries = 6: 1+2+4+8+16+32+64 s).
+  p.connect_timeout = 127;
+  p.command_timeout = 5 * kMinute;        // Timeout.initial = 5m
+  p.address_limit = 0;                    // tries every MX
+  p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
+  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  p.retry = RetryRule::queue_run;
+  p.queue_run_interval = 30 * kMinute;    // sendmail -q30m, the usual setting
+  p.max_lifetime = 5 * kDay;              // Timeout.queuereturn = 5d
+  p.on_5xx = On5xx::next_mx;              // deliver.c: a 5xx greeting moves to the next MX
+  p.memory = HostMemory::host_status;     // mci.c: host status cached
+  p.host_status_timeout = 30 * kMinute;   // Timeout.hoststatus = 30m
+  return p;
+}
+
+// OpenSMTPD 7.8 defaults (smtpd/mta.c, dns.c, scheduler_ramqueue.c).
+Profile opensmtpd_profile() {
+  Profile p;
+  p.name = "opensmtpd";
+  p.ordering = Ordering::dns_least_loaded;  // mta.c: routes of the best level, least loaded first
+  p.connect_timeout = 300;                  // mta I/O timeout 300 s
+  p.command_timeout = 300;                  // mta I/O timeout 300 s
+  p.address_limit = 0;                      // tries every route
+  p.round_trips = 5;                        // PIPELINING is used when offered (RFC 2920)
+  p.destination_concurrency = 0;            // unconfirmed in the reference: no limit
+  p.retry = RetryRule::quadratic;
+  p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
+  p.max_lifetime = 4 * kDay;                // expire 4d
+  // "session error" on a 5xx greeting (reference); the route is penalised
+  // and the next one tried, as for other session errors.
+  p.on_5xx = On5xx::next_mx;
+  p.memory = HostMemory::route_penalty;     // mta.c: route disabled 15*penalty^2 s, max 1 h
+  p.penalty_unit = 15;
+  p.penalty_max = 3600;
   return p;
 }
 
@@ -72,6 +142,8 @@ constexpr Parameter kDurationParameters[] = {
     {"max_backoff", &Profile::max_backoff, 1.0},
     {"queue_run_delay", &Profile::queue_run_delay, 0.0},
     {"max_lifetime", &Profile::max_lifetime, 0.0},
+    {"queue_run_interval", &Profile::queue_run_interval, 1.0},
+    {"host_status_timeout", &Profile::host_status_timeout, 0.0},
 };
 
 std::string join(const std::vector<std::string>& names) {
@@ -83,7 +155,7 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 const std::vector<std::string>& profile_names() {
-  static const std::vector<std::string> names{"postfix", "rfc5321"};
+  static const std::vector<std::string> names{"postfix", "exim", "sendmail", "opensmtpd", "rfc5321"};
   return names;
 }
 
@@ -99,6 +171,7 @@ const std::vector<std::string>& override_names() {
     out.emplace_back("address_limit");
     out.emplace_back("round_trips");
     out.emplace_back("destination_concurrency");
+    out.emplace_back("session_limit");
     return out;
   }();
   return names;
@@ -107,6 +180,9 @@ const std::vector<std::string>& override_names() {
 Profile profile_by_name(std::string_view name) {
   if (name == "rfc5321") return rfc5321_profile();
   if (name == "postfix") return postfix_profile();
+  if (name == "exim") return exim_profile();
+  if (name == "sendmail") return sendmail_profile();
+  if (name == "opensmtpd") return opensmtpd_profile();
   throw std::invalid_argument(
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
 }
@@ -131,6 +207,7 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
   int Profile::*count = parameter == "address_limit"             ? &Profile::address_limit
                          : parameter == "round_trips"             ? &Profile::round_trips
                          : parameter == "destination_concurrency" ? &Profile::destination_concurrency
+                         : parameter == "session_limit"           ? &Profile::session_limit
                                                                   : nullptr;
   if (count) {
     if (value < 0 || value != std::floor(value) || value > 100000)
@@ -142,20 +219,55 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
       fmt::format("unknown profile parameter \"{}\"; known: {}", parameter, join(override_names())));
 }
 
-double next_retry(const Profile& profile, double submitted, double now) {
+double exim_gap(double elapsed, double last_gap) {
+  if (elapsed < 2 * 3600) return 15 * kMinute;                         // F,2h,15m
+  if (elapsed < 16 * 3600) return last_gap < 3600 ? 3600 : last_gap * 1.5;  // G,16h,1h,1.5
+  return 6 * 3600;                                                      // F,4d,6h
+}
+
+namespace {
+double round_up(double t, double period) { return period > 0 ? std::ceil(t / period) * period : t; }
+}  // namespace
+
+double next_retry(const Profile& profile, RetryState& state, double now) {
+  double gap = profile.retry_interval;
+  double next = now + gap;
   switch (profile.retry) {
     case RetryRule::fixed:
-      return now + profile.retry_interval;
+      break;
     case RetryRule::postfix_age: {
       // qmgr: the deferred message becomes eligible after clamp(age), and is
       // picked up by the next scan of the deferred queue.
-      const double age = now - submitted;
-      const double eligible = now + std::clamp(age, profile.min_backoff, profile.max_backoff);
-      if (profile.queue_run_delay <= 0) return eligible;
-      return std::ceil(eligible / profile.queue_run_delay) * profile.queue_run_delay;
+      gap = std::clamp(now - state.submitted, profile.min_backoff, profile.max_backoff);
+      next = round_up(now + gap, profile.queue_run_delay);
+      break;
+    }
+    case RetryRule::exim_rules: {
+      const double first = state.first_failure < 0 ? now : state.first_failure;
+      gap = exim_gap(now - first, state.last_gap);
+      next = round_up(now + gap, profile.queue_run_interval);
+      break;
+    }
+    case RetryRule::queue_run:
+      // The next queue run strictly after now.
+      next = (std::floor(now / profile.queue_run_interval) + 1) * profile.queue_run_interval;
+      gap = next - now;
+      break;
+    case RetryRule::quadratic: {
+      const double n = state.failures;
+      next = std::max(now, state.submitted + profile.retry_interval * n * n);
+      gap = next - now;
+      break;
     }
   }
-  return now + profile.retry_interval;
+  state.last_gap = gap;
+  return next;
+}
+
+bool expired(const Profile& profile, const RetryState& state, double now) {
+  const double since = profile.lifetime_from_first_failure && state.first_failure >= 0 ? state.first_failure
+                                                                                       : state.submitted;
+  return now - since >= profile.max_lifetime;
 }
 
 }  // namespace mxsim::mta

@@ -16,11 +16,32 @@ enum class Ordering {
                       // the addresses of one exchange in resolver order
   shuffle_addresses,  // Postfix: shuffle every address, then stable-sort by preference
   ordered,            // no randomization: zone order (what a broken MTA does)
+  exim_random,        // Exim host.c: key preference*1000 + random(500) per lookup, IPv6 first
+  sendmail_hash,      // Sendmail mxrand(): a per-process hash of the name, stable in one process
+  dns_least_loaded,   // OpenSMTPD: DNS order; the least-loaded route of the best level first
 };
 
 enum class RetryRule {
   fixed,          // next attempt a fixed interval after a failure
   postfix_age,    // now + clamp(age, min_backoff, max_backoff), rounded up to a queue scan
+  exim_rules,     // F,2h,15m; G,16h,1h,1.5; F,4d,6h from the first failure, rounded up to a queue run
+  queue_run,      // the next queue run (Sendmail -q30m)
+  quadratic,      // OpenSMTPD: creation + retry_interval * n^2 after the n-th failure
+};
+
+// What an MTA remembers about failed hosts across messages.
+enum class HostMemory {
+  none,
+  dead_destination,  // Postfix: every server of a destination failed: defer its mail unseen
+  retry_records,     // Exim: a failed address is skipped until its own retry time
+  host_status,       // Sendmail: a failed host is skipped for host_status_timeout
+  route_penalty,     // OpenSMTPD: a failed route is disabled 15*penalty^2 s, at most 1 h
+};
+
+// The reaction to a 5xx (greeting or a `reject` fault).
+enum class On5xx {
+  bounce,   // the message is returned: bounce `rejected`
+  next_mx,  // treated like a 4xx: try the next address, defer if none accepts
 };
 
 struct Profile {
@@ -37,6 +58,22 @@ struct Profile {
   double max_backoff = 0;        // postfix_age
   double queue_run_delay = 0;    // postfix_age: deferred queue scanned this often
   double max_lifetime = 0;       // s: a message older than this bounces at its next failure
+  bool lifetime_from_first_failure = false;  // Exim counts the give-up time from the first failure
+  double queue_run_interval = 0; // exim_rules, queue_run: attempts happen at queue runs
+  int session_limit = 0;         // sessions past EHLO that end in 4xx/5xx per attempt; 0 = none
+  On5xx on_5xx = On5xx::next_mx;
+  HostMemory memory = HostMemory::none;
+  double host_status_timeout = 0;  // host_status: how long a failed host is skipped
+  double penalty_unit = 0;         // route_penalty: disabled penalty_unit * penalty^2 ...
+  double penalty_max = 0;          // ... at most this long
+};
+
+// What the retry schedule needs to know about one message.
+struct RetryState {
+  double submitted = 0;       // when this MTA got the message
+  double first_failure = -1;  // -1: none yet
+  int failures = 0;           // failed delivery attempts so far, this one included
+  double last_gap = 0;        // the previous gap (Exim's geometric rule grows it)
 };
 
 // The profiles this build knows, and the selection policies a sender group
@@ -53,8 +90,15 @@ Ordering selection_by_name(std::string_view name);
 void apply_override(Profile& profile, std::string_view parameter, double value);
 const std::vector<std::string>& override_names();
 
-// When the next delivery attempt happens after a failed one at `now`, for a
-// message submitted at `submitted`. Absolute simulated time.
-double next_retry(const Profile& profile, double submitted, double now);
+// When the next delivery attempt happens after a failed one at `now`.
+// Absolute simulated time; updates state.last_gap.
+double next_retry(const Profile& profile, RetryState& state, double now);
+
+// True when a message that just failed at `now` has run out of time.
+bool expired(const Profile& profile, const RetryState& state, double now);
+
+// Exim's retry rules as a function of the time since the first failure:
+// the gap to the next try after one at `elapsed`, given the previous gap.
+double exim_gap(double elapsed, double last_gap);
 
 }  // namespace mxsim::mta

@@ -21,6 +21,19 @@ const char* bounce_name(BounceReason reason) {
   return "unknown";
 }
 
+const char* outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::accepted: return "accepted";
+    case Outcome::timeout: return "timeout";
+    case Outcome::refused: return "refused";
+    case Outcome::tempfail: return "tempfail";
+    case Outcome::busy_tempfail: return "busy_tempfail";
+    case Outcome::greylisted: return "greylisted";
+    case Outcome::rejected: return "rejected";
+  }
+  return "unknown";
+}
+
 Stats::Stats(std::vector<ServerLabel> servers, double bin, std::ostream* timeseries, std::ostream* queue)
     : labels_(std::move(servers)),
       servers_(labels_.size()),
@@ -87,8 +100,10 @@ void Stats::outcome(double t, std::uint32_t server, Outcome outcome) {
     case Outcome::accepted: ++total.accepted; ++bin.accepted; break;
     case Outcome::timeout: ++total.timeouts; ++bin.timeouts; break;
     case Outcome::refused: ++total.refused; ++bin.refused; break;
-    case Outcome::busy_tempfail: ++total.busy_tempfail; [[fallthrough]];
+    case Outcome::busy_tempfail: ++total.busy_tempfail; ++total.tempfail; ++bin.tempfail; break;
+    case Outcome::greylisted: ++total.greylisted; ++total.tempfail; ++bin.tempfail; break;
     case Outcome::tempfail: ++total.tempfail; ++bin.tempfail; break;
+    case Outcome::rejected: ++total.rejected; break;
   }
 }
 

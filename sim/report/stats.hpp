@@ -13,7 +13,16 @@
 
 namespace mxsim::report {
 
-enum class Outcome : std::uint8_t { accepted, timeout, refused, tempfail, busy_tempfail };
+enum class Outcome : std::uint8_t {
+  accepted,
+  timeout,
+  refused,
+  tempfail,       // 421 greeting (a `tempfail` fault)
+  busy_tempfail,  // 421 because sessions and backlog were full
+  greylisted,     // 450 from greylisting (counted in tempfail too)
+  rejected,       // 5xx (a `reject` fault)
+};
+const char* outcome_name(Outcome outcome);
 
 enum class BounceReason : std::uint8_t { null_mx, nxdomain, expired, rejected, loops_to_self };
 inline constexpr int kBounceReasons = 5;
@@ -26,6 +35,8 @@ struct ServerCounters {
   std::uint64_t refused = 0;
   std::uint64_t tempfail = 0;       // every 421/450, busy ones included
   std::uint64_t busy_tempfail = 0;  // 421 because sessions and backlog were full
+  std::uint64_t greylisted = 0;     // 450 from greylisting
+  std::uint64_t rejected = 0;       // 5xx
   int peak_sessions = 0;
 };
 

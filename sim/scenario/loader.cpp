@@ -508,7 +508,8 @@ ServerSpec Loader::read_server(const Entry& entry) {
   spec.where = at(entry.key_node);
   const std::string path = fmt::format("servers[{}]", shown(entry.key));
   const Fields map = fields(entry.value, path, at(entry), "a map of server settings",
-                            {"sessions", "backlog", "overflow", "service", "role", "relay"});
+                            {"sessions", "backlog", "overflow", "service", "role", "relay", "greylist",
+                             "reject"});
   if (const Entry* e = map.find("sessions"))
     spec.sessions = static_cast<int>(integer(*e, child(path, "sessions"), 1, kMaxSessions));
   if (const Entry* e = map.find("backlog"))
@@ -529,13 +530,39 @@ ServerSpec Loader::read_server(const Entry& entry) {
       fail(at(relay->key_node), path, "relay settings need role: relay");
     const auto relay_path = child(path, "relay");
     const Fields relay_map =
-        fields(relay->value, relay_path, at(*relay), "a map {profile}", {"profile"});
+        fields(relay->value, relay_path, at(*relay), "a map {profile, rtt}", {"profile", "rtt"});
     spec.relay_profile =
         choice(required(relay_map, "profile", "the MTA profile the relay forwards with"),
                child(relay_path, "profile"), kProfiles);
+    if (const Entry* e = relay_map.find("rtt")) spec.relay_rtt = duration(*e, child(relay_path, "rtt"), false);
   } else if (spec.role == Role::relay) {
     fail(map.where, path,
          "role relay needs relay: {profile: NAME}, the MTA profile it forwards with");
+  }
+  if (const Entry* e = map.find("greylist")) {
+    const auto gl_path = child(path, "greylist");
+    const Fields gl = fields(e->value, gl_path, at(*e), "a map {delay, window, key}", {"delay", "window", "key"});
+    ServerSpec::Greylist greylist;
+    if (const Entry* d = gl.find("delay")) greylist.delay = duration(*d, child(gl_path, "delay"), false);
+    if (const Entry* w = gl.find("window")) greylist.window = duration(*w, child(gl_path, "window"), true);
+    if (greylist.window <= greylist.delay)
+      fail(gl.where, gl_path, "window must be longer than delay: retries are accepted between the two");
+    if (const Entry* k = gl.find("key")) {
+      static constexpr std::array<std::string_view, 2> kKeys{"mta-domain", "message"};
+      greylist.key = choice(*k, child(gl_path, "key"), kKeys) == "message" ? ServerSpec::Greylist::Key::message
+                                                                           : ServerSpec::Greylist::Key::mta_domain;
+    }
+    spec.greylist = greylist;
+  }
+  if (const Entry* e = map.find("reject")) {
+    const auto rj_path = child(path, "reject");
+    const Fields rj = fields(e->value, rj_path, at(*e), "a map {fraction, code}", {"fraction", "code"});
+    const Entry& fraction = required(rj, "fraction", "the share of sessions rejected, e.g. fraction: 0.01");
+    spec.reject_fraction = number(fraction, child(rj_path, "fraction"), "expected a number from 0 to 1");
+    if (!(spec.reject_fraction >= 0 && spec.reject_fraction <= 1))
+      fail_expected(fraction, child(rj_path, "fraction"), "expected a number from 0 to 1");
+    if (const Entry* c = rj.find("code"))
+      spec.reject_code = static_cast<int>(integer(*c, child(rj_path, "code"), 500, 599));
   }
   refs_.push_back({ZoneRef::Kind::server, "servers", spec.key, spec.where});
   return spec;
@@ -600,7 +627,7 @@ void Loader::read_overrides(const Entry& entry, const std::string& path, SenderG
 SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path) {
   const Fields map =
       fields(node, path, at(node), "a map of sender settings",
-             {"name", "mtas", "profile", "selection", "rate", "rtt", "to", "overrides"});
+             {"name", "mtas", "profile", "selection", "rate", "rtt", "to", "overrides", "dns_latency"});
   SenderGroup group;
   group.where = at(node);
   const Entry& name = required(map, "name", "a name for this sender group");
@@ -625,6 +652,7 @@ SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path)
   group.rate = *per_second;
 
   if (const Entry* e = map.find("rtt")) read_rtt(*e, child(path, "rtt"), group);
+  if (const Entry* e = map.find("dns_latency")) group.dns_latency = duration(*e, child(path, "dns_latency"), false);
   read_to(required(map, "to", "recipient domains, e.g. to: {example.com: 1}"), child(path, "to"),
           group);
   if (const Entry* e = map.find("overrides")) read_overrides(*e, child(path, "overrides"), group);

@@ -40,6 +40,20 @@ struct ServerSpec {
   Distribution service{Distribution::Kind::constant, 0.1, 0.0};
   Role role = Role::final;
   std::string relay_profile;  // role relay: the profile the relay forwards with
+  double relay_rtt = 0.05;    // role relay: round trip from the relay to the better MX hosts
+
+  // Greylisting (postgrey): the first attempt of each key gets 450; retries
+  // after `delay` and within `window` of the first pass.
+  struct Greylist {
+    double delay = 300;      // postgrey --delay=300
+    double window = 2 * 86400;  // postgrey --max-age... retry window 2 d
+    enum class Key { mta_domain, message } key = Key::mta_domain;
+  };
+  std::optional<Greylist> greylist;
+
+  // Permanent failures: this fraction of sessions gets `code` (5xx).
+  double reject_fraction = 0;
+  int reject_code = 550;
 };
 
 struct SenderGroup {
@@ -52,6 +66,7 @@ struct SenderGroup {
   double rtt = 0.05;                      // seconds, to every server without an entry below
   std::map<std::string, double> rtt_by_server;  // key: server key as in `servers`
   std::vector<std::pair<std::string, double>> to;  // domain (fqdn, trailing dot) and weight
+  double dns_latency = 0;  // seconds each DNS query that misses the cache costs
   // Profile parameters by name, values in seconds or plain counts.
   std::vector<std::pair<std::string, double>> overrides;
   Location overrides_where;
