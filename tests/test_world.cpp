@@ -233,5 +233,120 @@ TEST(World, SameSeedSameSummaryDifferentSeedDifferent) {
   EXPECT_NE(run_model(yaml, 1).dump(), run_model(yaml, 2).dump());
 }
 
+const char* kTwoMx = R"(zone: |
+  $ORIGIN example.com.
+  $TTL 3600
+  @          IN MX 10 mailhost1
+  @          IN MX 20 mailhost2
+  mailhost1  IN A    192.0.2.10
+  mailhost2  IN A    198.51.100.20
+)";
+
+TEST(World, RejectBouncesUnderEximAndMovesOnUnderPostfix) {
+  // A 5xx on every session at the primary: Exim returns the message
+  // (`rejected`), Postfix treats it like a 4xx and the backup takes it.
+  const auto scenario_for = [](const std::string& profile) {
+    return std::string("duration: 5m\n") + kTwoMx +
+           "servers:\n  mailhost1.example.com: {reject: {fraction: 1, code: 554}}\n"
+           "senders:\n  - {name: s, mtas: 5, profile: " + profile + ", rate: 2/s, to: example.com}\n";
+  };
+  const auto exim = run_model(scenario_for("exim"));
+  EXPECT_EQ(exim["bounces"]["rejected"], exim["messages"]["submitted"]);
+  EXPECT_EQ(server(exim, "mailhost2.example.com")["accepted"], 0);
+  const auto postfix = run_model(scenario_for("postfix"));
+  EXPECT_EQ(postfix["bounces"]["rejected"], 0);
+  EXPECT_EQ(server(postfix, "mailhost2.example.com")["accepted"], postfix["messages"]["submitted"]);
+  EXPECT_EQ(server(postfix, "mailhost1.example.com")["rejected"], postfix["messages"]["submitted"]);
+}
+
+TEST(World, RejectFractionIsBinomial) {
+  const auto j = run_model(std::string("duration: 30m\n") + kTwoMx +
+                           "servers:\n  mailhost1.example.com: {reject: {fraction: 0.1}}\n"
+                           "senders:\n  - {name: s, mtas: 5, profile: exim, rate: 5/s, to: example.com}\n");
+  const double n = j["messages"]["submitted"].get<double>();
+  const double rejected = j["bounces"]["rejected"].get<double>();
+  // 5 standard deviations of binomial(n, 0.1).
+  EXPECT_NEAR(rejected / n, 0.1, 5 * std::sqrt(0.1 * 0.9 / n));
+}
+
+TEST(World, GreylistingPerSenderAndDomainDelaysOnlyTheFirstMessages) {
+  // Key (MTA, domain): each MTA's first message is greylisted; once it
+  // passed, later messages of that MTA go straight through.
+  const auto j = run_model(std::string("duration: 1h\n") + kTwoMx +
+                           "servers:\n  mailhost1.example.com: {greylist: {delay: 5m}}\n"
+                           "  mailhost2.example.com: {greylist: {delay: 5m}}\n"
+                           "senders:\n  - {name: s, mtas: 3, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com}\n");
+  const auto greylisted = j["attempts"]["greylisted"].get<int>();
+  EXPECT_GT(greylisted, 0);
+  // Only messages sent before each MTA's first pass (about 10 minutes) are held.
+  EXPECT_LT(greylisted, 2 * 3 * 700);
+  EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]);
+  EXPECT_LT(j["latency_s"]["delivery"]["p50"].get<double>(), 5.0);
+}
+
+TEST(World, RelayHoldsMailUntilThePrimaryReturns) {
+  const auto j = run_model(std::string("duration: 30m\n") + kTwoMx +
+                           "servers:\n  mailhost2.example.com: {role: relay, relay: {profile: postfix}}\n"
+                           "senders:\n  - {name: s, mtas: 5, profile: exim, rate: 1/s, rtt: 10ms, to: example.com}\n"
+                           "events:\n  - {at: 0s, for: 20m, target: mailhost1.example.com, fault: down}\n");
+  const auto n = j["messages"]["submitted"].get<std::uint64_t>();
+  EXPECT_EQ(j["messages"]["delivered"], n);
+  // Everything ends at the primary, the final server; the relay took some first.
+  EXPECT_EQ(server(j, "mailhost1.example.com")["accepted"], n);
+  EXPECT_GT(server(j, "mailhost2.example.com")["accepted"].get<int>(), 0);
+  // First hops through the relay are short; their delivery waits for the primary.
+  EXPECT_GT(j["latency_s"]["delivery"]["max"].get<double>(), 10 * 60);
+  EXPECT_LT(j["latency_s"]["first_hop"]["p50"].get<double>(), j["latency_s"]["delivery"]["p50"].get<double>() + 1e-9);
+}
+
+TEST(World, ARelayThatIsTheBestMxLoopsToItself) {
+  // The relay is the only MX: dropping its own level leaves nothing.
+  const auto j = run_model(R"(duration: 5m
+zone: |
+  $ORIGIN example.com.
+  @ 3600 IN MX 10 mx
+  mx 3600 IN A 192.0.2.1
+servers:
+  mx.example.com: {role: relay, relay: {profile: postfix}}
+senders:
+  - {name: s, rate: 1/s, to: example.com}
+)");
+  EXPECT_EQ(j["bounces"]["loops_to_self"], j["messages"]["submitted"]);
+  EXPECT_EQ(j["latency_s"]["first_hop"]["count"], j["messages"]["submitted"]);
+}
+
+TEST(World, DnsLatencyDelaysOnlyCacheMisses) {
+  // TTL 3600 and one MTA: the first message pays two queries' worth of
+  // latency (MX, then the A and AAAA of the exchange in one go); the rest
+  // are answered from the cache.
+  const auto base = std::string("duration: 10m\n") + kTwoMx +
+                    "senders:\n  - {name: s, mtas: 1, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com";
+  const auto fast = run_model(base + "}\n");
+  const auto slow = run_model(base + ", dns_latency: 2s}\n");
+  EXPECT_NEAR(slow["latency_s"]["first_hop"]["max"].get<double>(), fast["latency_s"]["first_hop"]["max"].get<double>() + 2, 1e-6);
+  EXPECT_NEAR(slow["latency_s"]["first_hop"]["p50"].get<double>(), fast["latency_s"]["first_hop"]["p50"].get<double>(), 1e-6);
+}
+
+TEST(World, EximSkipsADeadHostItHasARetryRecordFor) {
+  const auto run = [](const std::string& profile) {
+    return run_model(std::string("duration: 1h\n") + kTwoMx + "senders:\n  - {name: s, mtas: 2, profile: " + profile +
+                     ", rate: 1/s, rtt: 10ms, to: example.com}\n"
+                     "events:\n  - {at: 0s, target: mailhost1.example.com, fault: down}\n");
+  };
+  const auto rfc = run("rfc5321");
+  const auto exim = run("exim");
+  // Without host memory every message times out at the primary; with
+  // Exim's records only those sent during a pending probe do.
+  EXPECT_EQ(rfc["attempts"]["timeouts"], rfc["messages"]["submitted"]);
+  EXPECT_LT(exim["attempts"]["timeouts"].get<double>(), 0.5 * exim["messages"]["submitted"].get<double>());
+}
+
+TEST(World, EveryProfileRuns) {
+  for (const std::string profile : {"rfc5321", "postfix", "exim", "sendmail", "opensmtpd"}) {
+    const auto j = run_model(failover(profile, "events:\n  - {at: 5m, for: 10m, target: mailhost1.example.com, fault: down}\n"));
+    EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]) << profile;
+  }
+}
+
 }  // namespace
 }  // namespace mxsim::model

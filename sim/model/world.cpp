@@ -65,7 +65,8 @@ struct Later {
 
 struct Message {
   std::uint32_t token = 0;
-  std::uint32_t group = 0;
+  std::uint32_t group = 0;        // of the MTA holding it now
+  std::uint32_t origin_group = 0; // the sender group it came from
   std::uint32_t mta = 0;
   dns::NameId domain = dns::kNoName;
   std::uint64_t id = 0;
@@ -504,6 +505,7 @@ struct World::Impl {
     const auto slot = new_message();
     auto& m = slab[slot];
     m.group = g;
+    m.origin_group = g;
     m.mta = group.first_mta + group.arrivals.below(group.mtas);
     const double pick = group.arrivals.uniform();
     const auto it = std::upper_bound(group.cumulative_weight.begin(), group.cumulative_weight.end(), pick);
@@ -542,7 +544,7 @@ struct World::Impl {
       case mta::Ordering::sendmail_hash: mta::order_sendmail(m.targets, mta.process_seed, limit, m.order); break;
       case mta::Ordering::dns_least_loaded:
         if (mta.inflight.empty()) mta.inflight.assign(servers.size(), 0);
-        mta::order_opensmtpd(m.targets, mta.inflight, limit, m.order);
+        mta::order_opensmtpd(m.targets, mta.inflight, mta.rng, limit, m.order);
         break;
       default: mta::order_targets(m.targets, group.ordering, mta.rng, limit, m.order); break;
     }
@@ -775,10 +777,10 @@ struct World::Impl {
     const double latency = now - m.submitted;
     if (!m.first_hop_done) {
       m.first_hop_done = true;
-      stats->first_hop(latency);
+      stats->first_hop(m.origin_group, latency);
     }
     if (servers[s].relay_mta >= 0) return hand_to_relay(slot, s, now);
-    stats->delivered(now, latency);
+    stats->delivered(now, m.origin_group, latency);
     end_message(slot, now);
   }
 
@@ -935,12 +937,16 @@ struct World::Impl {
       total.timeouts += c.timeouts;
       total.refused += c.refused;
       total.tempfail += c.tempfail;
+      total.greylisted += c.greylisted;
+      total.rejected += c.rejected;
     }
     j["attempts"] = {{"connections", total.connections},
                      {"accepted", total.accepted},
                      {"timeouts", total.timeouts},
                      {"refused", total.refused},
                      {"tempfail", total.tempfail},
+                     {"greylisted", total.greylisted},
+                     {"rejected", total.rejected},
                      {"per_message_mean",
                       round6(msg.submitted ? static_cast<double>(total.connections) / static_cast<double>(msg.submitted)
                                            : 0.0)}};
@@ -965,6 +971,8 @@ struct World::Impl {
            {"refused", c.refused},
            {"tempfail", c.tempfail},
            {"busy_tempfail", c.busy_tempfail},
+           {"greylisted", c.greylisted},
+           {"rejected", c.rejected},
            {"peak_sessions", c.peak_sessions},
            {"utilization", round6(capacity > 0 ? stats->busy_seconds(s) / capacity : 0.0)}});
     }
@@ -991,6 +999,14 @@ struct World::Impl {
       }
     }
     j["groups"] = group_list;
+    auto sender_list = nlohmann::json::array();
+    for (std::uint32_t g = 0; g < scenario.senders.size(); ++g) {
+      sender_list.push_back({{"name", groups[g].name},
+                             {"profile", groups[g].profile.name},
+                             {"first_hop", latency_json(stats->first_hop_latency(g), scenario.report.percentiles)},
+                             {"delivery", latency_json(stats->delivery_latency(g), scenario.report.percentiles)}});
+    }
+    j["senders"] = sender_list;
     nlohmann::json bounces = nlohmann::json::object();
     for (int r = 0; r < report::kBounceReasons; ++r)
       bounces[report::bounce_name(static_cast<report::BounceReason>(r))] = msg.bounces[static_cast<std::size_t>(r)];
@@ -1008,7 +1024,8 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
   w.build_domains();
   std::vector<report::Stats::ServerLabel> labels;
   for (const auto& s : w.servers) labels.push_back({s.host, s.address});
-  w.stats = std::make_unique<report::Stats>(std::move(labels), scenario.report.bin, options.timeseries, options.queue);
+  w.stats = std::make_unique<report::Stats>(std::move(labels), scenario.senders.size(), scenario.report.bin,
+                                            options.timeseries, options.queue);
   w.build_events();
   for (std::uint32_t g = 0; g < w.groups.size(); ++g) {
     if (w.groups[g].rate <= 0) continue;  // a relay's group

@@ -3,6 +3,8 @@
 // allocation-free on the small MX sets mail uses.
 #include "mta/profile_ordering.hpp"
 
+#include "mta/ordering.hpp"
+
 #include <utility>
 
 namespace mxsim::mta {
@@ -84,9 +86,9 @@ void order_sendmail(std::span<const dns::Target> targets, std::uint64_t process_
 }
 
 void order_opensmtpd(std::span<const dns::Target> targets, std::span<const std::uint32_t> inflight_by_address,
-                     std::uint32_t limit, std::vector<std::uint32_t>& order) {
-  identity(targets.size(), order);
-  sort_by(order, [&](std::uint32_t i) { return targets[i].preference; });
+                     util::Rng& rng, std::uint32_t limit, std::vector<std::uint32_t>& order) {
+  // The resolver's order: exchanges shuffled within each level.
+  order_targets(targets, Ordering::shuffle_hosts, rng, 0, order);
   if (!order.empty()) {
     // Within the best level, the least-loaded exchange moves to the front.
     const auto best = targets[order.front()].preference;

@@ -25,9 +25,12 @@ void order_sendmail(std::span<const dns::Target> targets, std::uint64_t process_
 
 // OpenSMTPD (mta.c): DNS answer order by preference; within the best level,
 // the exchange with the fewest of this MTA's connections in flight first
-// (ties keep DNS order).
+// (ties keep DNS order). OpenSMTPD keeps no MX cache of its own and asks its
+// recursive resolver for each new route; such resolvers rotate or shuffle
+// the records of an answer (unbound's rrset-roundrobin, BIND's rrset-order
+// cyclic), so the DNS order is modelled as random per lookup among equals.
 void order_opensmtpd(std::span<const dns::Target> targets, std::span<const std::uint32_t> inflight_by_address,
-                     std::uint32_t limit, std::vector<std::uint32_t>& order);
+                     util::Rng& rng, std::uint32_t limit, std::vector<std::uint32_t>& order);
 
 std::uint64_t sendmail_key(std::uint64_t process_seed, dns::NameId host);
 

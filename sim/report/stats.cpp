@@ -34,10 +34,13 @@ const char* outcome_name(Outcome outcome) {
   return "unknown";
 }
 
-Stats::Stats(std::vector<ServerLabel> servers, double bin, std::ostream* timeseries, std::ostream* queue)
+Stats::Stats(std::vector<ServerLabel> servers, std::size_t sender_groups, double bin, std::ostream* timeseries,
+             std::ostream* queue)
     : labels_(std::move(servers)),
       servers_(labels_.size()),
       live_(labels_.size()),
+      group_first_hop_(sender_groups),
+      group_delivery_(sender_groups),
       bin_(bin),
       bin_end_(bin),
       timeseries_(timeseries),
@@ -121,9 +124,10 @@ void Stats::session_ended(double t, std::uint32_t server) {
   --live_[server].in_use;
 }
 
-void Stats::delivered(double t, double latency) {
+void Stats::delivered(double t, std::uint32_t group, double latency) {
   advance(t);
   delivery_.add(latency);
+  group_delivery_[group].add(latency);
   ++messages_.delivered;
   ++bin_queue_.delivered;
 }

@@ -56,15 +56,19 @@ class Stats {
     std::string address;
   };
   // `timeseries` and `queue` receive CSV rows as bins close (null: not kept).
-  Stats(std::vector<ServerLabel> servers, double bin, std::ostream* timeseries, std::ostream* queue);
+  Stats(std::vector<ServerLabel> servers, std::size_t sender_groups, double bin, std::ostream* timeseries,
+        std::ostream* queue);
 
   void submitted(double t);
   void connection(double t, std::uint32_t server);
   void outcome(double t, std::uint32_t server, Outcome outcome);
   void session_started(double t, std::uint32_t server);
   void session_ended(double t, std::uint32_t server);
-  void first_hop(double latency) { first_hop_.add(latency); }
-  void delivered(double t, double latency);
+  void first_hop(std::uint32_t group, double latency) {
+    first_hop_.add(latency);
+    group_first_hop_[group].add(latency);
+  }
+  void delivered(double t, std::uint32_t group, double latency);
   void bounced(double t, BounceReason reason);
   void deferred(double t);
   void retry_started(double t);
@@ -79,6 +83,9 @@ class Stats {
   double busy_seconds(std::uint32_t s) const { return live_[s].busy; }
   const Histogram& first_hop_latency() const { return first_hop_; }
   const Histogram& delivery_latency() const { return delivery_; }
+  // By the sender group the message came from.
+  const Histogram& first_hop_latency(std::uint32_t group) const { return group_first_hop_[group]; }
+  const Histogram& delivery_latency(std::uint32_t group) const { return group_delivery_[group]; }
 
  private:
   struct Live {
@@ -107,6 +114,8 @@ class Stats {
   MessageCounters messages_;
   Histogram first_hop_;
   Histogram delivery_;
+  std::vector<Histogram> group_first_hop_;
+  std::vector<Histogram> group_delivery_;
 
   double bin_;
   std::uint64_t bin_index_ = 0;

@@ -1,0 +1,317 @@
+// Proof against theory: where queueing theory or the MTAs' documented
+// schedules give exact answers, the model must reproduce them. Tolerances
+// come from the sample: replications with different seeds give a Student-t
+// confidence interval; counts give binomial or chi-square bounds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/world.hpp"
+#include "report/fairness.hpp"
+#include "scenario/scenario.hpp"
+
+namespace mxsim::model {
+namespace {
+
+struct Run {
+  nlohmann::json summary;
+  std::string trace;
+};
+
+Run run_model(const std::string& yaml, std::uint64_t seed, bool trace = false) {
+  const auto scenario = scenario::load_text(yaml, "validation.yaml");
+  RoundTripSessions sessions;
+  std::ostringstream trace_text;
+  World world(scenario, {seed, nullptr, nullptr, false, trace ? &trace_text : nullptr}, sessions);
+  double end = 0;
+  for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
+    world.run_until(t);
+    end = t;
+  }
+  EXPECT_TRUE(world.conserved());
+  return {world.summary(end, 0), trace_text.str()};
+}
+
+const nlohmann::json& server(const nlohmann::json& j, const std::string& host) {
+  for (const auto& s : j["servers"])
+    if (s["host"] == host) return s;
+  throw std::runtime_error("no server " + host);
+}
+
+double erlang_b(int c, double a) {
+  double b = 1.0;
+  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
+  return b;
+}
+
+// Two-sided 99.9% Student t quantiles by degrees of freedom.
+double t_999(int dof) {
+  static const std::map<int, double> table{{4, 8.610}, {5, 6.869}, {7, 5.408}, {9, 4.781}, {11, 4.437}};
+  return table.at(dof);
+}
+
+struct Interval {
+  double mean;
+  double half_width;
+};
+
+Interval confidence(const std::vector<double>& xs) {
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= static_cast<double>(xs.size());
+  double ss = 0;
+  for (double x : xs) ss += (x - mean) * (x - mean);
+  const double sd = std::sqrt(ss / static_cast<double>(xs.size() - 1));
+  return {mean, t_999(static_cast<int>(xs.size()) - 1) * sd / std::sqrt(static_cast<double>(xs.size()))};
+}
+
+// A primary with 10 sessions and no backlog behind it, a backup big enough
+// for everything; RFC 5321 senders (no concurrency limit) at zero round-trip
+// time, so a session lasts exactly its service time.
+std::string loss_system(const std::string& service, int backlog) {
+  return fmt::format(R"(duration: 5000s
+zone: |
+  $ORIGIN example.com.
+  $TTL 3600
+  @ IN MX 10 primary
+  @ IN MX 20 backup
+  primary IN A 192.0.2.1
+  backup IN A 198.51.100.2
+servers:
+  primary.example.com: {{sessions: 10, backlog: {}, overflow: tempfail, service: {}}}
+  backup.example.com: {{sessions: 1000, service: 1s}}
+senders:
+  - {{name: s, mtas: 50, profile: rfc5321, rate: 8/s, rtt: 0s, to: example.com}}
+)",
+                     backlog, service);
+}
+
+void expect_erlang_b(const std::string& service) {
+  constexpr int kReplications = 12;
+  const double expected = erlang_b(10, 8.0);  // offered load A = 8/s x 1 s
+  std::vector<double> fractions;
+  double connections = 0;
+  for (int seed = 1; seed <= kReplications; ++seed) {
+    const auto j = run_model(loss_system(service, 0), seed).summary;
+    const auto& p = server(j, "primary.example.com");
+    EXPECT_EQ(p["busy_tempfail"], p["tempfail"]);
+    fractions.push_back(p["busy_tempfail"].get<double>() / p["connections"].get<double>());
+    connections += p["connections"].get<double>();
+  }
+  const auto ci = confidence(fractions);
+  // The interval must be tight enough to mean something: with ~480k
+  // connections a binomial standard error is under 0.001; allow correlation.
+  EXPECT_LT(ci.half_width, 0.01) << connections << " connections";
+  EXPECT_NEAR(ci.mean, expected, ci.half_width) << "Erlang B(10, 8) = " << expected;
+}
+
+TEST(Validation, ErlangBLossWithExponentialService) {
+  expect_erlang_b("{dist: exponential, mean: 1s}");
+}
+
+TEST(Validation, ErlangBIsInsensitiveToTheServiceDistribution) {
+  expect_erlang_b("1s");  // constant, same mean: same loss (insensitivity)
+}
+
+TEST(Validation, ErlangCWaitWithAnUnboundedBacklog) {
+  // M/M/10 at A = 8: P(wait) = C(c, A) = B / (1 - rho (1 - B)), Wq = C / (c mu - lambda).
+  const double b = erlang_b(10, 8.0);
+  const double c = b / (1 - 0.8 * (1 - b));
+  const double wq = c / (10 * 1.0 - 8.0);
+  std::vector<double> waits;
+  for (int seed = 1; seed <= 8; ++seed) {
+    const auto j = run_model(loss_system("{dist: exponential, mean: 1s}", 1000000), seed).summary;
+    EXPECT_EQ(server(j, "primary.example.com")["tempfail"], 0);
+    EXPECT_EQ(server(j, "backup.example.com")["accepted"], 0);
+    // Latency = wait + service; the service mean is 1 s.
+    waits.push_back(j["latency_s"]["first_hop"]["mean"].get<double>() - 1.0);
+  }
+  const auto ci = confidence(waits);
+  EXPECT_LT(ci.half_width, 0.1);
+  EXPECT_NEAR(ci.mean, wq, ci.half_width) << "Erlang C Wq = " << wq;
+}
+
+// ---- retry schedules read back from the trace -----------------------------
+
+// One message to a domain whose only MX never answers; the first
+// connection of each delivery attempt, in order.
+std::vector<double> attempt_times(const std::string& profile, double* submitted) {
+  const std::string yaml = fmt::format(R"(duration: 1s
+zone: |
+  $ORIGIN example.com.
+  $TTL 3600
+  @ IN MX 10 mx
+  mx IN A 192.0.2.1
+senders:
+  - {{name: s, mtas: 1, profile: {}, rate: 1/s, rtt: 10ms, to: example.com}}
+events:
+  - {{at: 0s, target: mx.example.com, fault: down}}
+)",
+                                       profile);
+  // Host memory is shared by the messages of one MTA: take the first seed
+  // with which exactly one message arrives, so its schedule is its own.
+  Run run;
+  for (std::uint64_t seed = 1; seed < 100; ++seed) {
+    run = run_model(yaml, seed, true);
+    if (run.summary["messages"]["submitted"] == 1) break;
+  }
+  EXPECT_EQ(run.summary["messages"]["submitted"], 1);
+  std::istringstream lines(run.trace);
+  std::string line;
+  std::getline(lines, line);  // header
+  std::vector<double> times;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    if (f[1] != "0") continue;  // message 0 only
+    times.push_back(std::stod(f[0]));
+  }
+  *submitted = times.empty() ? 0 : times.front();
+  return times;
+}
+
+double ceil_to(double t, double period) { return std::ceil(t / period - 1e-12) * period; }
+
+// The schedules of ../shared/reference/mta-behaviour.md, written out here
+// independently of sim/mta/profile.cpp, each with the host memory that
+// decides whether a due attempt connects.
+std::vector<double> reference_schedule(const std::string& profile, double t0, double until) {
+  std::vector<double> out;
+  double a = t0;
+  if (profile == "rfc5321") {
+    for (; a < until; a += 300 + 1800) out.push_back(a);  // 5 min timeout, 30 min retry
+  } else if (profile == "postfix") {
+    while (a < until) {
+      out.push_back(a);
+      const double f = a + 30;  // 30 s connect timeout
+      a = ceil_to(f + std::clamp(f - t0, 300.0, 4000.0), 300);
+    }
+  } else if (profile == "exim") {
+    double first = -1, gap = 0;
+    while (a < until) {
+      out.push_back(a);
+      const double f = a + 300;
+      if (first < 0) first = f;
+      const double e = f - first;
+      gap = e < 7200 ? 900 : e < 16 * 3600 ? (gap < 3600 ? 3600 : gap * 1.5) : 6 * 3600;
+      a = ceil_to(f + gap, 1800);  // the host's record expires at f + gap, before the run
+    }
+  } else if (profile == "sendmail") {
+    while (a < until) {
+      out.push_back(a);
+      const double f = a + 127;
+      // Queue runs every 30 min; the host stays marked down for 30 min
+      // after the failure, so the runs before f + 1800 skip it.
+      a = ceil_to(f + 1800, 1800);
+    }
+  } else if (profile == "opensmtpd") {
+    int failures = 0, penalty = 0;
+    while (a < until) {
+      out.push_back(a);
+      const double f = a + 300;
+      ++failures;
+      ++penalty;
+      const double disabled_until = f + std::min(15.0 * penalty * penalty, 3600.0);
+      double next = std::max(f, t0 + 400.0 * failures * failures);
+      // A due attempt while the route is disabled fails without a connection.
+      while (next < disabled_until) {
+        ++failures;
+        next = std::max(next, t0 + 400.0 * failures * failures);
+      }
+      a = next;
+    }
+  }
+  return out;
+}
+
+TEST(Validation, RetrySchedulesMatchTheReferenceAttemptByAttempt) {
+  for (const std::string profile : {"rfc5321", "postfix", "exim", "sendmail", "opensmtpd"}) {
+    double t0 = 0;
+    const auto seen = attempt_times(profile, &t0);
+    ASSERT_GT(seen.size(), 5u) << profile;
+    const double horizon = 3 * 86400;  // compare the first three days
+    std::vector<double> first_days;
+    for (double t : seen)
+      if (t < horizon) first_days.push_back(t);
+    const auto expected = reference_schedule(profile, t0, horizon);
+    ASSERT_EQ(first_days.size(), expected.size()) << profile;
+    for (std::size_t k = 0; k < expected.size(); ++k)
+      EXPECT_NEAR(first_days[k], expected[k], 1e-6) << profile << " attempt " << k;
+  }
+}
+
+// ---- equal-preference shares ----------------------------------------------
+
+std::string four_hosts(const std::string& profile, int mtas, const std::string& rate) {
+  return fmt::format(R"(duration: 30m
+zone: |
+  $ORIGIN example.com.
+  $TTL 300
+  @ IN MX 10 mx1
+  @ IN MX 10 mx2
+  @ IN MX 10 mx3
+  @ IN MX 10 mx4
+  mx1 IN A 192.0.2.1
+  mx2 IN A 198.51.100.2
+  mx3 IN A 203.0.113.3
+  mx4 IN A 192.0.2.129
+senders:
+  - {{name: s, mtas: {}, profile: {}, rate: {}, rtt: 10ms, to: example.com}}
+)",
+                     mtas, profile, rate);
+}
+
+TEST(Validation, EqualPreferenceSharesAreUniformPerMessage) {
+  // Chi-square against equal shares, 3 degrees of freedom, alpha = 1e-4.
+  const double critical = report::chi_square_quantile(1e-4, 3);
+  for (const std::string profile : {"rfc5321", "postfix", "exim", "opensmtpd"}) {
+    const auto j = run_model(four_hosts(profile, 20, "10/s"), 7).summary;
+    std::vector<double> counts;
+    for (const auto& s : j["servers"]) counts.push_back(s["accepted"].get<double>());
+    double total = 0, statistic = 0;
+    for (double c : counts) total += c;
+    ASSERT_GT(total / 4, 1000) << profile;
+    for (double c : counts) statistic += (c - total / 4) * (c - total / 4) / (total / 4);
+    EXPECT_LT(statistic, critical) << profile << " counts " << counts[0] << " " << counts[1] << " " << counts[2]
+                                   << " " << counts[3];
+  }
+}
+
+TEST(Validation, SendmailIsStableWithinAProcessAndUniformAcrossProcesses) {
+  const auto run = run_model(four_hosts("sendmail", 400, "5/s"), 11, true);
+  std::map<std::string, std::set<std::string>> hosts_by_mta;
+  std::istringstream lines(run.trace);
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    hosts_by_mta[f[3]].insert(f[5]);
+  }
+  std::map<std::string, double> first_choice;
+  for (const auto& [mta, hosts] : hosts_by_mta) {
+    EXPECT_EQ(hosts.size(), 1u) << "MTA " << mta << " changed its order";
+    first_choice[*hosts.begin()] += 1;
+  }
+  ASSERT_EQ(first_choice.size(), 4u);
+  std::vector<double> counts;
+  for (const auto& [host, n] : first_choice) counts.push_back(n);
+  double total = 0, statistic = 0;
+  for (double c : counts) total += c;
+  ASSERT_GT(total / 4, 50);
+  for (double c : counts) statistic += (c - total / 4) * (c - total / 4) / (total / 4);
+  EXPECT_LT(statistic, report::chi_square_quantile(1e-4, 3));
+}
+
+}  // namespace
+}  // namespace mxsim::model
