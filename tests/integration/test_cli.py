@@ -149,6 +149,61 @@ class Behaviour(unittest.TestCase):
         self.assertEqual(org["connections"], 0)
 
 
+class ProfilePredictions(unittest.TestCase):
+    """The outage-*.yaml scenarios state in their descriptions what the
+    reference facts predict for each profile; check each prediction."""
+
+    def run_profile(self, profile):
+        with tempfile.TemporaryDirectory() as out:
+            return run_to(os.path.join(ARGS.scenarios, f"outage-{profile}.yaml"), out)
+
+    def test_outage_latency_follows_each_profiles_memory_and_timeouts(self):
+        s = {p: self.run_profile(p) for p in ("postfix", "exim", "sendmail", "opensmtpd", "rfc5321")}
+        p50 = {p: x["latency_s"]["first_hop"]["p50"] for p, x in s.items()}
+        timeouts = {p: x["attempts"]["timeouts"] / x["messages"]["submitted"] for p, x in s.items()}
+        # Postfix: one 30 s connect timeout per message in the outage (75% of them).
+        self.assertGreater(p50["postfix"], 30 * 0.99)
+        self.assertLess(p50["postfix"], 60)
+        self.assertAlmostEqual(timeouts["postfix"], 0.75, delta=0.05)
+        # The textbook MTA waits 5 min each time: the worst.
+        self.assertGreater(p50["rfc5321"], 300 * 0.99)
+        self.assertEqual(max(p50, key=p50.get), "rfc5321")
+        # Host memory: Exim, Sendmail and OpenSMTPD mostly skip the dead primary.
+        for p in ("exim", "sendmail", "opensmtpd"):
+            self.assertLess(p50[p], 10, p)
+            self.assertLess(timeouts[p], 0.5 * timeouts["postfix"], p)
+
+    def test_greylisting_delay_follows_the_retry_schedule(self):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_to(os.path.join(ARGS.scenarios, "greylisting.yaml"), out)
+        by_name = {g["name"]: g for g in s["senders"]}
+        # Postfix is back at a queue scan 300-600 s later; RFC 5321 after 30 min.
+        self.assertGreater(by_name["postfix-senders"]["delivery"]["p50"], 300 * 0.99)
+        self.assertLess(by_name["postfix-senders"]["delivery"]["p50"], 600 * 1.01 + 60)
+        self.assertGreater(by_name["textbook-senders"]["delivery"]["p50"], 1800 * 0.99)
+
+    def test_relay_holds_mail_and_hands_it_back(self):
+        with tempfile.TemporaryDirectory() as out:
+            s = run_to(os.path.join(ARGS.scenarios, "relay-backup.yaml"), out)
+        primary = next(x for x in s["servers"] if x["host"] == "mx-primary.example.com")
+        self.assertEqual(primary["accepted"], s["messages"]["delivered"])
+        self.assertGreater(s["latency_s"]["delivery"]["p90"], 30 * 60)
+        self.assertLess(s["latency_s"]["first_hop"]["p50"], 5)
+
+    def test_trace_has_one_line_per_connection(self):
+        with tempfile.TemporaryDirectory() as out:
+            trace = os.path.join(out, "trace.csv")
+            r = mxsim("run", os.path.join(ARGS.scenarios, "outage-exim.yaml"), "--trace", trace, "--format", "json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            s = json.loads(r.stdout)
+            with open(trace) as f:
+                rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), s["attempts"]["connections"])
+        self.assertEqual(set(rows[0].keys()),
+                         {"start_s", "message", "sender", "mta", "address", "host", "outcome", "duration_s"})
+        self.assertEqual(sum(r["outcome"] == "timeout" for r in rows), s["attempts"]["timeouts"])
+
+
 class BadInput(unittest.TestCase):
     def test_every_malformed_file_exits_2_with_its_location(self):
         files = sorted(glob.glob(os.path.join(ARGS.data, "malformed", "*.yaml")))
@@ -191,10 +246,21 @@ class Help(unittest.TestCase):
 
 
 class Validate(unittest.TestCase):
+    # Examples that show a problem the lint knows: each must fire exactly its check.
+    DEMONSTRATIONS = {"mx-cname.yaml": ["mx-cname"], "implicit-mx.yaml": ["no-mx"],
+                      "backup-takeover.yaml": ["backup-capacity"]}
+
     def test_clean_scenarios_pass(self):
-        clean = [s for s in scenarios() if os.path.basename(s) != "mx-cname.yaml"]
+        clean = [s for s in scenarios() if os.path.basename(s) not in self.DEMONSTRATIONS]
         r = mxsim("validate", *clean)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_demonstration_scenarios_fire_their_check(self):
+        for name, checks in self.DEMONSTRATIONS.items():
+            with self.subTest(scenario=name):
+                r = mxsim("validate", "--format", "json", os.path.join(ARGS.scenarios, name))
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual([f["check"] for f in json.loads(r.stdout)], checks)
 
     def test_cname_target_is_a_finding(self):
         path = os.path.join(ARGS.scenarios, "mx-cname.yaml")
@@ -206,13 +272,25 @@ class Validate(unittest.TestCase):
         findings = json.loads(r.stdout)
         self.assertEqual([f["check"] for f in findings], ["mx-cname"])
 
+    def test_every_check_has_a_test_scenario(self):
+        r = mxsim("validate", "--help")
+        listed = re.findall(r"^  ([a-z0-9-]+) +(?:error|warning)", r.stdout, re.M)
+        self.assertGreaterEqual(len(listed), 11)
+        for check in listed:
+            self.assertTrue(os.path.exists(os.path.join(ARGS.data, "lint", check + ".yaml")), check)
+
     def test_each_lint_check_fires(self):
         for path in sorted(glob.glob(os.path.join(ARGS.data, "lint", "*.yaml"))):
             check = os.path.basename(path)[:-len(".yaml")]
             with self.subTest(check=check):
                 r = mxsim("validate", "--format", "json", path)
                 self.assertEqual(r.returncode, 1, r.stderr)
-                self.assertIn(check, [f["check"] for f in json.loads(r.stdout)])
+                findings = json.loads(r.stdout)
+                self.assertIn(check, [f["check"] for f in findings])
+                for f in findings:
+                    self.assertRegex(f["rfc"], r"^RFC \d+")
+                    self.assertIn(f["rfc"].split(",")[0], f["message"])
+                    self.assertIsInstance(f["facts"], dict)
 
 
 if __name__ == "__main__":
