@@ -21,6 +21,7 @@
 #include "mta/profile.hpp"
 #include "mta/profile_ordering.hpp"
 #include "report/fairness.hpp"
+#include "selection/policy.hpp"
 #include "report/stats.hpp"
 #include "util/random.hpp"
 
@@ -139,6 +140,8 @@ struct Mta {
   int self_server = -1;             // a relay: its own server, dropped with worse MX (RFC 5321 §5.1)
   std::vector<HostRecord> hosts;    // by server; sized on the first failure
   std::vector<std::uint32_t> inflight;  // this MTA's connections per server (OpenSMTPD)
+  // A `selection:` policy replacing the profile's ordering (null: the profile's).
+  std::unique_ptr<selection::Policy> policy;
 
   Destination& destination(dns::NameId domain) {
     for (auto& d : destinations)
@@ -155,6 +158,7 @@ struct Group {
   std::string name;
   mta::Profile profile;
   mta::Ordering ordering;
+  std::optional<std::string> selection;  // a selection policy overriding `ordering`
   double dns_latency = 0;
   double rate = 0;  // 0 for a relay's group: its mail comes from the servers
   std::uint32_t first_mta = 0;
@@ -191,6 +195,7 @@ struct World::Impl {
   dns::ZoneDb db;
   std::vector<Server> servers;  // by AddressId
   std::vector<std::uint8_t> ipv6;  // by AddressId: 1 for an IPv6 address
+  std::shared_ptr<const std::vector<double>> weights;  // by AddressId, for `weighted`
   std::vector<Group> groups;
   std::vector<Mta> mtas;
   std::vector<DomainLayout> domains;
@@ -249,6 +254,9 @@ struct World::Impl {
     }
     ipv6.resize(servers.size());
     for (std::uint32_t a = 0; a < servers.size(); ++a) ipv6[a] = db.is_ipv6(a) ? 1 : 0;
+    auto w = std::make_shared<std::vector<double>>(servers.size());
+    for (std::uint32_t a = 0; a < servers.size(); ++a) (*w)[a] = servers[a].spec.weight;
+    weights = std::move(w);
   }
 
   Group make_group(const std::string& name, const std::string& profile_name,
@@ -258,7 +266,16 @@ struct World::Impl {
     group.name = name;
     try {
       group.profile = mta::profile_by_name(profile_name);
-      group.ordering = selection ? mta::selection_by_name(*selection) : group.profile.ordering;
+      group.ordering = group.profile.ordering;
+      if (selection) {
+        if (!selection::is_policy(*selection)) {
+          std::string known;
+          for (const auto& n : selection::policy_names()) known += (known.empty() ? "" : ", ") + n;
+          throw std::invalid_argument(fmt::format("selection \"{}\" is unknown; known: {} (and health-aware:NAME)",
+                                                  *selection, known));
+        }
+        group.selection = selection;
+      }
       for (const auto& [parameter, value] : overrides) mta::apply_override(group.profile, parameter, value);
     } catch (const std::invalid_argument& e) {
       throw util::InputError(where, fmt::format("senders \"{}\": {}", name, e.what()));
@@ -269,10 +286,17 @@ struct World::Impl {
   void add_mtas(std::uint32_t g, std::uint32_t count) {
     for (std::uint32_t i = 0; i < count; ++i) {
       Mta mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + groups[g].name), i), dns::Resolver(&db),
-              {}, 0, 0, 0, -1, {}, {}};
+              {}, 0, 0, 0, -1, {}, {}, nullptr};
       mta.group = g;
       mta.index = i;
       mta.process_seed = mta.rng.next();  // Sendmail seeds its hash once per process
+      if (groups[g].selection) {
+        selection::PolicyContext context;
+        context.servers = static_cast<std::uint32_t>(servers.size());
+        context.weights = weights;
+        context.seed = mta.process_seed;
+        mta.policy = selection::make_policy(*groups[g].selection, context);
+      }
       mtas.push_back(std::move(mta));
     }
   }
@@ -537,8 +561,9 @@ struct World::Impl {
     std::erase_if(targets, [own](const dns::Target& t) { return t.preference >= own; });
   }
 
-  void order(Message& m, Mta& mta, const Group& group) {
+  void order(Message& m, Mta& mta, const Group& group, double now) {
     const auto limit = static_cast<std::uint32_t>(group.profile.address_limit);
+    if (mta.policy) return mta.policy->order(m.targets, now, mta.rng, limit, m.order);
     switch (group.ordering) {
       case mta::Ordering::exim_random: mta::order_exim(m.targets, ipv6, mta.rng, limit, m.order); break;
       case mta::Ordering::sendmail_hash: mta::order_sendmail(m.targets, mta.process_seed, limit, m.order); break;
@@ -587,7 +612,7 @@ struct World::Impl {
     m.targets.assign(r.targets.begin(), r.targets.end());
     drop_self_and_worse(mta, m.targets);
     if (m.targets.empty()) return bounce(slot, report::BounceReason::loops_to_self, now);
-    order(m, mta, group);
+    order(m, mta, group, now);
     m.cursor = 0;
     m.sessions_used = 0;
     m.connections = 0;
@@ -650,6 +675,7 @@ struct World::Impl {
     m.attempt_start = now;
     ++m.connections;
     if (!mta.inflight.empty()) ++mta.inflight[s];
+    if (mta.policy) mta.policy->on_attempt_start(s, now);
     auto fail = [&](double after, Outcome outcome) {
       push(now + after, Kind::connect_failed, slot, m.token, s, static_cast<std::uint8_t>(outcome));
     };
@@ -734,6 +760,13 @@ struct World::Impl {
     auto& mta = mtas[m.mta];
     stats->outcome(now, s, outcome);
     if (!mta.inflight.empty()) --mta.inflight[s];
+    if (mta.policy) {
+      const auto result = outcome == Outcome::accepted  ? selection::Result::success
+                          : outcome == Outcome::timeout ? selection::Result::timeout
+                          : outcome == Outcome::refused ? selection::Result::refused
+                                                        : selection::Result::tempfail;
+      mta.policy->on_attempt_end(s, now, result, now - m.attempt_start);
+    }
     const bool host_failed = outcome == Outcome::timeout || outcome == Outcome::refused ||
                              outcome == Outcome::tempfail || outcome == Outcome::busy_tempfail;
     if (host_failed) ++m.host_failures;
