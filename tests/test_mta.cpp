@@ -210,7 +210,6 @@ TEST(Profile, OverridesAndErrors) {
   EXPECT_THROW(apply_override(p, "no_such_thing", 1), std::invalid_argument);
   EXPECT_THROW(apply_override(p, "address_limit", 1.5), std::invalid_argument);
   EXPECT_THROW(profile_by_name("qmail"), std::invalid_argument);
-  EXPECT_THROW(selection_by_name("random-walk"), std::invalid_argument);
 }
 
 }  // namespace

@@ -159,11 +159,6 @@ const std::vector<std::string>& profile_names() {
   return names;
 }
 
-const std::vector<std::string>& selection_names() {
-  static const std::vector<std::string> names{"rfc5321-shuffle", "postfix-shuffle", "ordered"};
-  return names;
-}
-
 const std::vector<std::string>& override_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
@@ -185,14 +180,6 @@ Profile profile_by_name(std::string_view name) {
   if (name == "opensmtpd") return opensmtpd_profile();
   throw std::invalid_argument(
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
-}
-
-Ordering selection_by_name(std::string_view name) {
-  if (name == "rfc5321-shuffle") return Ordering::shuffle_hosts;
-  if (name == "postfix-shuffle") return Ordering::shuffle_addresses;
-  if (name == "ordered") return Ordering::ordered;
-  throw std::invalid_argument(
-      fmt::format("selection \"{}\" is not available in this build; available: {}", name, join(selection_names())));
 }
 
 void apply_override(Profile& profile, std::string_view parameter, double value) {

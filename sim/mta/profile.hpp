@@ -76,14 +76,12 @@ struct RetryState {
   double last_gap = 0;        // the previous gap (Exim's geometric rule grows it)
 };
 
-// The profiles this build knows, and the selection policies a sender group
-// may name in `selection:` to override a profile's ordering.
+// The profiles this build knows. (A sender group's `selection:` names a
+// policy of sim/selection instead of a profile's ordering.)
 const std::vector<std::string>& profile_names();
-const std::vector<std::string>& selection_names();
 
 // Throws std::invalid_argument with the list of known names.
 Profile profile_by_name(std::string_view name);
-Ordering selection_by_name(std::string_view name);
 
 // `overrides:` in a sender group; throws std::invalid_argument naming the
 // parameter for an unknown name or a value out of range.
