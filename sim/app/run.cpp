@@ -18,6 +18,7 @@
 #include "engine/engine.hpp"
 #include "report/writers.hpp"
 #include "scenario/scenario.hpp"
+#include "selection/policy.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -38,8 +39,9 @@ extern "C" void on_stop_signal(int signal) {
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
                                    "and print a summary.\n\noptions");
-  std::string scenario_path, out_dir, trace_path, format = "text";
+  std::string scenario_path, out_dir, trace_path, policy, format = "text";
   std::uint64_t seed = 0;
+  std::vector<std::string> limits;
   // clang-format off
   options.add_options()
       ("help,h", "describe the options")
@@ -49,10 +51,15 @@ int run_command(const std::vector<std::string>& args) {
       ("format", po::value<std::string>(&format)->default_value("text"),
        "what to print on stdout: text (human summary), json (summary.json) or csv (servers.csv)")
       ("quiet,q", "print nothing on stdout (files from --out are still written)")
+      ("selection", po::value<std::string>(&policy),
+       "MX selection policy for every sender group, overriding `selection:` and the profiles' own "
+       "(names: mxsim policies)")
       ("trace", po::value<std::string>(&trace_path),
        "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
        "outcome, duration_s); off by default")
-      ("sim-log", "let SimGrid print its own log messages (silenced by default)");
+      ("sim-log", "let SimGrid print its own log messages (silenced by default)")
+      ("limit", po::value<std::vector<std::string>>(&limits),
+       "NAME=VALUE: raise a limit on what the scenario may ask for (repeatable; the limits are listed below)");
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
@@ -66,14 +73,20 @@ int run_command(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << options << "\nProgress goes to stderr when it is a terminal. SIGINT or SIGTERM stops the run: "
                  "what was measured so far is written, marked \"complete\": false.\n"
-                 "exit codes: 0 success, 1 the run broke conservation, 2 unusable input, 130 SIGINT, 143 SIGTERM\n";
+                 "exit codes: 0 success, 1 the run broke conservation, 2 unusable input, 130 SIGINT, 143 SIGTERM\n"
+              << "\nlimits (--limit NAME=VALUE; beyond one the scenario is unusable input):\n"
+              << scenario::limit_help();
     return kExitOk;
   }
   if (scenario_path.empty()) throw po::error("missing SCENARIO (see mxsim run --help)");
   if (format != "text" && format != "json" && format != "csv")
     throw po::error(fmt::format("--format must be text, json or csv, not \"{}\"", format));
 
-  const auto scenario = scenario::load_file(scenario_path);
+  if (vm.count("selection") && !selection::is_policy(policy))
+    throw po::error(fmt::format("--selection: unknown policy \"{}\" (see mxsim policies)", policy));
+  auto scenario = scenario::load_file(scenario_path, scenario::parse_limits(limits));
+  if (vm.count("selection"))
+    for (auto& group : scenario.senders) group.selection = policy;
   engine::Options run_options;
   run_options.seed = vm.count("seed") ? seed : scenario.seed;
   run_options.sim_log = vm.count("sim-log") > 0;

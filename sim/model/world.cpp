@@ -761,10 +761,13 @@ struct World::Impl {
     stats->outcome(now, s, outcome);
     if (!mta.inflight.empty()) --mta.inflight[s];
     if (mta.policy) {
+      // Greylisting and 5xx concern the message: the host answered.
       const auto result = outcome == Outcome::accepted  ? selection::Result::success
                           : outcome == Outcome::timeout ? selection::Result::timeout
                           : outcome == Outcome::refused ? selection::Result::refused
-                                                        : selection::Result::tempfail;
+                          : outcome == Outcome::greylisted || outcome == Outcome::rejected
+                              ? selection::Result::answered
+                              : selection::Result::tempfail;
       mta.policy->on_attempt_end(s, now, result, now - m.attempt_start);
     }
     const bool host_failed = outcome == Outcome::timeout || outcome == Outcome::refused ||

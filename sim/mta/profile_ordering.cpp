@@ -7,6 +7,8 @@
 
 #include <utility>
 
+#include "selection/steps.hpp"
+
 namespace mxsim::mta {
 namespace {
 
@@ -44,8 +46,7 @@ std::uint32_t first_of_host(std::span<const dns::Target> targets, std::uint32_t 
 }  // namespace
 
 std::uint64_t sendmail_key(std::uint64_t process_seed, dns::NameId host) {
-  std::uint64_t state = process_seed ^ (static_cast<std::uint64_t>(host) * 0x9E3779B97F4A7C15ULL);
-  return util::splitmix64(state);
+  return selection::sendmail_key(process_seed, host);  // one hash for the profile and the policy
 }
 
 void order_exim(std::span<const dns::Target> targets, std::span<const std::uint8_t> is_ipv6_by_address,

@@ -161,10 +161,10 @@ class Weighted final : public LevelPolicy {
 };
 
 // Sendmail's getmxrr()/mxrand(): equal-preference exchanges sorted by a hash
-// of the exchange seeded once per process, so one MTA always tries them in
-// the same order and different MTAs in different orders. The name's id
-// stands for the name (one id per name in a run). A host's addresses share
-// its key and stay together in resolver order (the sort is stable).
+// of the exchange seeded once per process (steps.hpp's sendmail_key, which
+// the sendmail profile uses too), so one MTA always tries them in the same
+// order and different MTAs in different orders. A host's addresses share its
+// key and stay together in resolver order (the sort is stable).
 class SendmailHash final : public LevelPolicy {
  public:
   explicit SendmailHash(std::uint64_t seed) : seed_(seed) {}
@@ -174,9 +174,8 @@ class SendmailHash final : public LevelPolicy {
   void order_level(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, double,
                    util::Rng&) override {
     sort_level_by(level, n, [&](std::uint32_t i) {
-      std::uint64_t state = seed_ ^ (static_cast<std::uint64_t>(targets[i].host) * 0xD1B54A32D192ED03ULL);
       // (hash, host): a hash collision still keeps each host's addresses together.
-      return std::pair{util::splitmix64(state), targets[i].host};
+      return std::pair{sendmail_key(seed_, targets[i].host), targets[i].host};
     });
   }
 
@@ -323,6 +322,7 @@ class HealthAware final : public Policy {
   void order(std::span<const dns::Target> targets, double now, util::Rng& rng, std::uint32_t limit,
              std::vector<std::uint32_t>& order) override {
     inner_->order(targets, now, rng, 0, order);
+    if (skipped_.capacity() < targets.size()) skipped_.reserve(targets.size());  // grows with the MX set only
     if (open_ > 0) {
       for_each_level(targets, order, [&](std::uint32_t* level, std::size_t n) {
         // Stable partition: healthy hosts first, skipped ones after, each in the inner order.
@@ -352,7 +352,7 @@ class HealthAware final : public Policy {
     auto& b = breaker(server);
     const bool was_open = b.failures >= settings_.failures;
     b.probing = false;
-    if (result == Result::success) {
+    if (result == Result::success || result == Result::answered) {
       b = Breaker{};
       if (was_open) --open_;
       return;

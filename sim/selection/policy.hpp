@@ -34,6 +34,8 @@ enum class Result : std::uint8_t {
   timeout,   // no answer to SYN, a greeting or command timeout
   refused,   // TCP reset
   tempfail,  // 421 (a tempfail fault, or sessions and backlog full)
+  answered,  // the host is alive but refused this message (greylisting 450, a 5xx):
+             // no host failure; breakers count it as a success
 };
 
 // The circuit breaker of `health-aware`.

@@ -46,6 +46,13 @@ inline void shuffle(std::uint32_t* items, std::size_t n, util::Rng& rng) {
 // Fisher-Yates permutes them through a fixed stack buffer.
 void shuffle_hosts(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, util::Rng& rng);
 
+// Sendmail's mxrand(): a hash of an exchange seeded once per process. The
+// name's id stands for the name (one id per name in a run).
+inline std::uint64_t sendmail_key(std::uint64_t process_seed, dns::NameId host) {
+  std::uint64_t state = process_seed ^ (static_cast<std::uint64_t>(host) * 0x9E3779B97F4A7C15ULL);
+  return util::splitmix64(state);
+}
+
 // Keeps the first `limit` entries; 0 = no limit.
 inline void cut(std::vector<std::uint32_t>& order, std::uint32_t limit) {
   if (limit != 0 && order.size() > limit) order.resize(limit);

@@ -1,0 +1,79 @@
+// Child processes: fork, redirect, exec /proc/self/exe; reap with waitpid.
+#include "app/children.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace fs = std::filesystem;
+
+namespace mxsim::app {
+
+TempDir::TempDir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = (fs::path(base && *base ? base : "/tmp") / (prefix + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data()))
+    throw std::runtime_error(fmt::format("cannot create {}: {}", pattern, std::strerror(errno)));
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+pid_t start_self(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("cannot start a child process: {}", std::strerror(errno)));
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out_fd < 0 || err_fd < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) _exit(127);
+    close(out_fd);
+    close(err_fd);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Children::~Children() {
+  terminate();
+  for (const auto& [pid, job] : running_) waitpid(pid, nullptr, 0);
+}
+
+void Children::terminate() {
+  for (const auto& [pid, job] : running_) kill(pid, SIGTERM);
+}
+
+bool Children::wait(std::size_t& job, int& status) {
+  while (!running_.empty()) {
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      const auto it = running_.find(pid);
+      if (it == running_.end()) continue;  // not ours
+      job = it->second;
+      running_.erase(it);
+      return true;
+    }
+    if (pid < 0 && errno != EINTR) return false;
+    // A signal handler that sets a stop flag interrupts the sleep.
+    struct timespec pause {0, 10'000'000};
+    if (nanosleep(&pause, nullptr) != 0 && errno == EINTR) return false;
+  }
+  return false;
+}
+
+}  // namespace mxsim::app

@@ -1,0 +1,225 @@
+// `mxsim compare`: the macro benchmark of selection policies. Runs every
+// scenario x policy x replication as its own `mxsim run` child (SimGrid
+// allows one engine per process), J at a time, and writes DIR/NAME.csv (one
+// row per run) and DIR/NAME.md (means with 95% confidence intervals).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/children.hpp"
+#include "app/command.hpp"
+#include "compare/compare.hpp"
+#include "scenario/scenario.hpp"
+#include "selection/policy.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace mxsim::app {
+namespace {
+
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_compare_signal(int signal) { stop_signal.store(signal); }
+
+// No SA_RESTART: the wait for children must notice the signal.
+void catch_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_compare_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+struct Job {
+  std::size_t scenario, policy, replication;
+};
+
+int compare_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "mxsim compare SCENARIO... [options]\n\nRun each scenario with each selection policy over N seeds, each run its "
+      "own `mxsim run` process, and write DIR/NAME.csv (one row per run) and DIR/NAME.md (means with 95% confidence "
+      "intervals per scenario and policy).\n\noptions");
+  std::vector<std::string> scenario_paths;
+  std::string selection_text = "all", out_dir = "results/compare", name, baseline = "rfc5321-shuffle";
+  long replications = 10;
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  if (jobs < 1) jobs = 1;
+  // clang-format off
+  options.add_options()
+      ("help,h", "describe the options")
+      ("selection", po::value<std::string>(&selection_text)->default_value("all"),
+       "all, or a comma-separated list of policies (see mxsim policies)")
+      ("replications,n", po::value<long>(&replications)->default_value(10), "seeds 1..N for each scenario and policy")
+      ("jobs,j", po::value<long>(&jobs), "runs at the same time (default: the number of CPUs)")
+      ("out", po::value<std::string>(&out_dir)->default_value("results/compare"), "directory for NAME.csv and NAME.md")
+      ("name", po::value<std::string>(&name), "file name stem (default: the first scenario's file stem)")
+      ("baseline", po::value<std::string>(&baseline)->default_value("rfc5321-shuffle"),
+       "the policy the others are compared with, run by run (paired on the seed)")
+      ("quiet,q", "do not print the markdown table on stdout");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::vector<std::string>>(&scenario_paths));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("scenario", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options << R"(
+CSV columns: scenario, policy, seed, status (ok; conservation: the run broke it; error: no summary,
+fields empty), messages, first-hop and delivery p50/p99, delivery mean, timeouts, 421s and connections
+per message, max/mean and Jain's index of the first domain's best preference level, and the highest
+utilization among its servers. Same command, same build: the same bytes.
+
+Progress goes to stderr when it is a terminal. SIGINT or SIGTERM: no new runs start, running ones are
+terminated, the finished runs are written and both files say that the table is incomplete.
+exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143 SIGTERM
+)";
+    return kExitOk;
+  }
+  if (scenario_paths.empty()) throw po::error("missing SCENARIO (see mxsim compare --help)");
+  if (replications < 1 || replications > 100000) throw po::error("--replications must be from 1 to 100000");
+  if (jobs < 1 || jobs > 4096) throw po::error("--jobs must be from 1 to 4096");
+  const auto policies = selection_text == "all" ? selection::policy_names() : split_list(selection_text);
+  if (policies.empty()) throw po::error("--selection: no policy named");
+  for (const auto& p : policies)
+    if (!selection::is_policy(p)) throw po::error(fmt::format("--selection: unknown policy \"{}\" (see mxsim policies)", p));
+  if (name.empty()) name = fs::path(scenario_paths.front()).stem().string();
+  if (name.empty() || name.find('/') != std::string::npos) throw po::error("--name must be a plain file name");
+
+  // Every scenario must load: find out now, not after the other runs.
+  std::vector<std::string> names, descriptions;
+  for (const auto& path : scenario_paths) {
+    const auto s = scenario::load_file(path);
+    names.push_back(s.name);
+    descriptions.push_back(s.description);
+  }
+  std::vector<std::uint64_t> seeds;
+  for (long r = 1; r <= replications; ++r) seeds.push_back(static_cast<std::uint64_t>(r));
+  compare::Comparison table(names, descriptions, policies, seeds);
+
+  std::vector<Job> todo;
+  for (std::size_t s = 0; s < names.size(); ++s)
+    for (std::size_t p = 0; p < policies.size(); ++p)
+      for (std::size_t r = 0; r < seeds.size(); ++r) todo.push_back({s, p, r});
+
+  fs::create_directories(out_dir);
+  TempDir temp("mxsim-compare");
+  catch_stop_signals();
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  auto out_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.json", j); };
+  auto err_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.err", j); };
+  std::size_t next = 0, done = 0, failed = 0;
+  Children children;
+  bool terminated = false;
+  while (true) {
+    if (stop_signal.load() != 0 && !terminated) {
+      children.terminate();
+      terminated = true;
+    }
+    while (stop_signal.load() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size()) {
+      const auto& job = todo[next];
+      const std::vector<std::string> argv{"mxsim", "run", scenario_paths[job.scenario], "--seed",
+                                          std::to_string(seeds[job.replication]), "--selection",
+                                          policies[job.policy], "--format", "json"};
+      children.add(start_self(argv, out_of(next), err_of(next)), next);
+      ++next;
+    }
+    if (children.size() == 0) break;
+    std::size_t j = 0;
+    int status = 0;
+    if (!children.wait(j, status)) continue;  // a signal: loop to terminate the rest
+    const auto& job = todo[j];
+    const bool exited = WIFEXITED(status);
+    const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (stop_signal.load() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
+    auto& cell = table.cells[job.scenario][job.policy][job.replication];
+    cell.status = "error";
+    if (code == kExitOk || code == kExitFindings) {
+      try {
+        const auto summary = nlohmann::json::parse(read_text(out_of(j)));
+        if (summary.value("complete", true)) {
+          cell.metrics = compare::metrics_of(summary);
+          cell.status = code == kExitOk ? "ok" : "conservation";
+          if (code != kExitOk) cell.metrics.reset();
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    ++done;
+    if (cell.status != "ok") {
+      ++failed;
+      std::string why = read_text(err_of(j));
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      if (progress) fmt::print(stderr, "\r{:80}\r", "");
+      fmt::print(stderr, "mxsim compare: {} with {}, seed {}: exit {}{}{}\n", scenario_paths[job.scenario],
+                 policies[job.policy], seeds[job.replication], code, why.empty() ? "" : ": ", why);
+    }
+    if (progress) fmt::print(stderr, "\r{:>8}/{} runs, {} running    ", done, todo.size(), children.size());
+  }
+  if (progress) fmt::print(stderr, "\r{:80}\r", "");
+
+  const int signal = stop_signal.load();
+  const std::string note =
+      signal == 0 ? ""
+                  : fmt::format("incomplete: interrupted by {} after {} of {} runs; the table covers the finished "
+                                "runs only",
+                                signal == SIGTERM ? "SIGTERM" : "SIGINT", done, todo.size());
+  const auto csv_path = fs::path(out_dir) / (name + ".csv");
+  const auto md_path = fs::path(out_dir) / (name + ".md");
+  {
+    AtomicFile file(csv_path);
+    file.stream() << compare::csv(table, note);
+    file.commit();
+  }
+  const std::string md = fmt::format("# mxsim compare: {}\n\n", name) + compare::markdown(table, baseline, note);
+  {
+    AtomicFile file(md_path);
+    file.stream() << md;
+    file.commit();
+  }
+  if (!vm.count("quiet")) std::cout << md;
+  fmt::print(stderr, "mxsim compare: {} runs ({} failed) written to {} and {}\n", done, failed, csv_path.string(),
+             md_path.string());
+  if (signal != 0) return signal == SIGTERM ? kExitSigterm : kExitSigint;
+  return failed ? kExitFindings : kExitOk;
+}
+
+const bool registered = register_command(
+    {"compare", "benchmark selection policies: scenarios x policies x seeds, CSV and a table with CIs",
+     compare_command, 45});
+
+}  // namespace
+}  // namespace mxsim::app

@@ -1,0 +1,73 @@
+// The macro benchmark's tables: what `mxsim compare` keeps of each run's
+// summary.json, the CSV of every run, and the markdown table of means with
+// 95% confidence intervals. No processes here: app/compare.cpp runs them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mxsim::compare {
+
+// The figures of one run (one scenario, one policy, one seed).
+struct Metrics {
+  std::uint64_t submitted = 0, delivered = 0, bounced = 0, pending = 0;
+  double first_hop_p50 = 0, first_hop_p99 = 0;  // s
+  double delivery_p50 = 0, delivery_p99 = 0, delivery_mean = 0;  // s
+  double timeouts_per_message = 0;     // attempts that timed out / messages submitted
+  double tempfail_per_message = 0;     // 421s (busy or faults) / messages submitted
+  double connections_per_message = 0;
+  // The best (lowest) preference level of the first recipient domain: its
+  // hosts' accepted messages as max/mean and Jain's index, and the highest
+  // session utilization among its servers.
+  double best_max_over_mean = 1, best_jain = 1, best_max_utilization = 0;
+};
+
+// Throws std::runtime_error when a field of the contract is missing.
+Metrics metrics_of(const nlohmann::json& summary);
+
+// One run's place in the comparison. status: "" not run (interrupted),
+// "ok", "conservation" (the run broke it), "error" (no summary).
+struct Cell {
+  std::uint64_t seed = 0;
+  std::string status;
+  std::optional<Metrics> metrics;  // for ok runs
+};
+
+struct Comparison {
+  std::vector<std::string> scenarios;     // scenario names
+  std::vector<std::string> descriptions;  // one per scenario
+  std::vector<std::string> policies;
+  std::vector<std::uint64_t> seeds;       // the replications
+  std::vector<std::vector<std::vector<Cell>>> cells;  // [scenario][policy][replication]
+
+  Comparison(std::vector<std::string> scenario_names, std::vector<std::string> scenario_descriptions,
+             std::vector<std::string> policy_names, std::vector<std::uint64_t> replication_seeds);
+};
+
+// 97.5% quantile of Student's t with `dof` degrees of freedom (a table to 30,
+// then interpolated in 1/dof to the normal's 1.96): the two-sided 95% interval.
+double t_975(int dof);
+
+struct Interval {
+  double mean = 0;
+  double half_width = 0;  // NaN with fewer than two values
+  std::size_t n = 0;
+};
+Interval mean_interval(std::span<const double> values);
+
+// One header line, then one row per cell that ran (ok or failed), in
+// scenario, policy, seed order; `footer` (if any) is appended as a comment
+// line starting with "# ".
+std::string csv(const Comparison& c, const std::string& footer = "");
+
+// Per scenario: a table of means +- 95% CI half-widths per policy, and the
+// paired difference of delivery p99 against `baseline` (same seeds: the
+// policies see the same arrivals). `note`, if any, is printed first (bold).
+std::string markdown(const Comparison& c, const std::string& baseline, const std::string& note = "");
+
+}  // namespace mxsim::compare
