@@ -73,8 +73,40 @@ INSTANTIATE_TEST_SUITE_P(
                  {{"null-mx-preference", "error", 11, "RFC 7505 §3"}}},
         LintCase{"duplicate_mx",
                  "$ORIGIN example.com.\n@ IN MX 10 mx\n@ IN MX 20 other\n@ IN MX 30 MX.example.com.\n"
-                 "mx IN A 192.0.2.1\nother IN A 192.0.2.2\n",
+                 "mx IN A 192.0.2.1\nother IN A 198.51.100.2\n",
                  {{"duplicate-mx", "warning", 13, "twice"}}},
+        LintCase{"mx_target_address_absolute",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx\n@ IN MX 20 192.0.2.5.\nmx IN A 198.51.100.1\n",
+                 {{"mx-target-address", "error", 12, "RFC 1035 §3.3.9"}}},
+        LintCase{"mx_target_address_relative_gets_the_origin",
+                 "$ORIGIN example.com.\n@ IN MX 10 192.0.2.5\n",
+                 {{"mx-target-address", "error", 11, "192.0.2.5.example.com."}}},
+        LintCase{"reverse_name_is_no_address",
+                 "$ORIGIN example.com.\n@ IN MX 10 5.2.0.192.in-addr.arpa.\n",
+                 {{"mx-no-address", "error", 11, "out of zone"}}},
+        LintCase{"mx_shared_address",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\n@ IN MX 20 mx2\n@ IN MX 30 mx3\n"
+                 "mx1 IN A 192.0.2.1\nmx2 IN A 192.0.2.1\nmx3 IN A 198.51.100.3\n",
+                 {{"mx-shared-address", "warning", 12, "RFC 5321 §5.1"}}},
+        LintCase{"mx_shared_address_through_an_alias",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\n@ IN MX 20 mx2\n"
+                 "mx1 IN A 192.0.2.1\nmx2 IN CNAME mx1\n",
+                 {{"mx-cname", "warning", 12, "RFC 2181"}, {"mx-shared-address", "warning", 12, "192.0.2.1"}}},
+        LintCase{"mx_same_subnet_ipv4",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\n@ IN MX 20 mx2\n"
+                 "mx1 IN A 192.0.2.1\nmx2 IN A 192.0.2.200\n",
+                 {{"mx-same-subnet", "warning", 11, "192.0.2.0/24"}}},
+        LintCase{"mx_same_subnet_ipv6",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\n@ IN MX 10 mx2\n"
+                 "mx1 IN AAAA 2001:db8:1::1\nmx2 IN AAAA 2001:db8:1:ff::1\n",
+                 {{"mx-same-subnet", "warning", 11, "2001:db8:1::/48"}}},
+        LintCase{"separate_networks_are_clean",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\n@ IN MX 20 mx2\n@ IN MX 30 mx3\n"
+                 "mx1 IN A 192.0.2.1\nmx2 IN A 192.0.3.1\nmx3 IN AAAA 2001:db8:1::1\n",
+                 {}},
+        LintCase{"one_host_with_two_addresses_is_not_a_subnet_finding",
+                 "$ORIGIN example.com.\n@ IN MX 10 mx1\nmx1 IN A 192.0.2.1\nmx1 IN A 192.0.2.2\n",
+                 {}},
         LintCase{"ordered_by_line_across_names",
                  "$ORIGIN example.com.\nb IN MX 10 nohost\na IN MX 5 .\na IN MX 10 mx\nmx IN A 192.0.2.1\n"
                  "b IN MX 20 alias\nalias IN CNAME mx\n",
@@ -91,6 +123,28 @@ TEST(Lint, FindingsSayWhichNames) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].message.find("alias.example.com."), std::string::npos);
   EXPECT_NE(found[0].message.find("real.example.com."), std::string::npos);
+}
+
+TEST(Lint, MissingAddressSaysInOrOutOfZone) {
+  const ZoneDb db = ZoneDb::parse("$ORIGIN example.com.\n@ IN MX 10 ghost\n@ IN MX 20 mx.example.net.\n",
+                                  Location{"z", 1, 1});
+  const std::vector<Finding> found = lint_zone(db);
+  ASSERT_EQ(found.size(), 2u);
+  auto in_zone = [](const Finding& f) {
+    for (const auto& [key, value] : f.facts)
+      if (key == "in_zone") return std::get<bool>(value);
+    ADD_FAILURE() << "no in_zone fact";
+    return false;
+  };
+  EXPECT_TRUE(in_zone(found[0]));
+  EXPECT_FALSE(in_zone(found[1]));
+  EXPECT_EQ(found[0].rfc, "RFC 5321 §5.1");
+}
+
+TEST(Lint, SubnetOf) {
+  EXPECT_EQ(subnet_of("192.0.2.77"), "192.0.2.0/24");
+  EXPECT_EQ(subnet_of("2001:db8:1:2::5"), "2001:db8:1::/48");
+  EXPECT_EQ(subnet_of("mail.example.com."), "");
 }
 
 }  // namespace

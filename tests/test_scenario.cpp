@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -393,7 +394,9 @@ TEST(Loader, ContradictoryEventsMustNotOverlap) {
   }
 }
 
-// `# expect: LINE:COLUMN: part of the message` on the first line of each file.
+// `# expect: LINE:COLUMN: part of the message` on the first line of each file,
+// and optionally `# limits: NAME=VALUE...` on the second (what --limit gives):
+// a limit is tested on a small file by lowering it.
 TEST(Loader, MalformedFiles) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(kData + "/malformed"))
@@ -411,8 +414,15 @@ TEST(Loader, MalformedFiles) {
     const int line = std::stoi(m[1]);
     const int column = std::stoi(m[2]);
     const std::string part = m[3];
+    std::string second;
+    std::getline(in, second);
+    std::vector<std::string> assignments;
+    if (second.rfind("# limits:", 0) == 0) {
+      std::istringstream words(second.substr(9));
+      for (std::string word; words >> word;) assignments.push_back(word);
+    }
     try {
-      load_file(file.string());
+      load_file(file.string(), mxsim::scenario::parse_limits(assignments));
       ADD_FAILURE() << file << " loaded without error";
     } catch (const InputError& e) {
       EXPECT_EQ(e.where().line, line) << file << ": " << e.what();

@@ -38,9 +38,12 @@ int validate_command(const std::vector<std::string>& args) {
                                   "their zones without running them.\n\noptions");
   std::vector<std::string> paths;
   std::string format = "text";
+  std::vector<std::string> limit_args;
   options.add_options()("help,h", "describe the options")(
       "format", po::value<std::string>(&format)->default_value("text"),
-      "text (one finding per line, file:line:column: severity: [check] message) or json (a list of findings)");
+      "text (one finding per line, file:line:column: severity: [check] message) or json (a list of findings)")(
+      "limit", po::value<std::vector<std::string>>(&limit_args),
+      "NAME=VALUE: raise a limit on what a scenario may ask for (repeatable; see mxsim run --help)");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::vector<std::string>>(&paths));
   po::options_description all;
@@ -61,10 +64,11 @@ int validate_command(const std::vector<std::string>& args) {
   if (format != "text" && format != "json")
     throw po::error(fmt::format("--format must be text or json, not \"{}\"", format));
 
+  const auto limits = scenario::parse_limits(limit_args);
   auto findings_json = nlohmann::json::array();
   std::size_t count = 0;
   for (const auto& path : paths) {
-    const auto scenario = scenario::load_file(path);
+    const auto scenario = scenario::load_file(path, limits);
     const auto db = scenario::build_zone(scenario);
     for (const auto& f : lint::lint_scenario(scenario, db)) {
       ++count;

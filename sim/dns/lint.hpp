@@ -13,7 +13,7 @@ namespace mxsim::dns {
 
 // A fact about a finding for machine readers (`validate --format json`):
 // the domain, the MX target, an address, a capacity. Numbers stay numbers.
-using Fact = std::pair<std::string, std::variant<std::string, double, bool>>;
+using Fact = std::pair<std::string, std::variant<std::string, double, long long, bool>>;
 
 struct Finding {
   std::string check;    // stable name, e.g. "mx-cname"

@@ -166,7 +166,8 @@ struct ZoneDb::Parsed {
 };
 
 ZoneDb::Parsed ZoneDb::read(std::string_view text, const Location& where, const std::string& origin,
-                            std::uint32_t default_ttl) {
+                            std::uint32_t default_ttl, const ZoneLimits& limits,
+                            std::uint64_t records_before) {
   Parsed out;
   const std::vector<Line> lines = split_lines(text);
   const int column_base = where.column > 0 ? where.column : 1;
@@ -242,6 +243,13 @@ ZoneDb::Parsed ZoneDb::read(std::string_view text, const Location& where, const 
     const ldns_status status = ldns_rr_new_frm_fp_l(&rr, st.fp, &ttl, &st.origin, &st.prev, &line_nr);
     switch (status) {
       case LDNS_STATUS_OK: {
+        if (records_before + out.records.size() >= limits.records) {
+          ldns_rr_free(rr);
+          throw util::InputError(line_at(start),
+                                 fmt::format("more records than the zone and its updates may have together: the "
+                                             "limit zone_records={}; raise it with --limit zone_records=N",
+                                             limits.records));
+        }
         Parsed::Record rec;
         rec.owner = canonical_name(rdf_text(ldns_rr_owner(rr)));
         rec.ttl = clamp_ttl(ldns_rr_ttl(rr));
@@ -362,6 +370,11 @@ ZoneDb::Update ZoneDb::build(const Parsed& parsed, const Location& where) {
       case Type::AAAA: {
         auto [it, added] = address_ids_.try_emplace(rec.address, static_cast<AddressId>(addresses_.size()));
         if (added) {
+          if (addresses_.size() >= limits_.addresses) {
+            throw util::InputError(at, fmt::format("address {} is one too many: the limit addresses={}; raise it "
+                                                   "with --limit addresses=N",
+                                                   rec.address, limits_.addresses));
+          }
           addresses_.push_back(rec.address);
           owners_.emplace_back();
         }
@@ -400,10 +413,12 @@ void ZoneDb::install(const Update& update) {
   if (update.negative_ttl) negative_ttl_ = *update.negative_ttl;
 }
 
-ZoneDb ZoneDb::parse(std::string_view text, const Location& where) {
+ZoneDb ZoneDb::parse(std::string_view text, const Location& where, const ZoneLimits& limits) {
   ZoneDb db;
+  db.limits_ = limits;
   db.root_ = db.intern(".");
-  const Parsed parsed = read(text, where, ".", kDefaultTtl);
+  const Parsed parsed = read(text, where, ".", kDefaultTtl, limits, 0);
+  db.records_ = parsed.records.size();
   // Updates are read with the zone's own $ORIGIN and $TTL: the first of each
   // in the base text (a later directive only re-scopes the lines after it).
   db.origin_ = parsed.first_origin.value_or(".");
@@ -417,7 +432,8 @@ ZoneDb ZoneDb::parse(std::string_view text, const Location& where) {
 }
 
 std::size_t ZoneDb::add_update(std::string_view text, const Location& where) {
-  const Parsed parsed = read(text, where, origin_, default_ttl_);
+  const Parsed parsed = read(text, where, origin_, default_ttl_, limits_, records_);
+  records_ += parsed.records.size();
   updates_.push_back(build(parsed, where));
   return updates_.size() - 1;
 }

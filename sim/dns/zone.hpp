@@ -50,13 +50,21 @@ struct Answer {
   std::uint32_t negative_ttl = 0;  // RFC 2308: min(SOA MINIMUM, SOA TTL); 0 without a SOA
 };
 
+// Bounds on what ZoneDb::parse() and add_update() accept; unbounded unless
+// given. The scenario loader passes its limits (scenario/limits.hpp), and
+// the messages name them as --limit knows them.
+struct ZoneLimits {
+  std::uint64_t records = UINT64_MAX;    // the base text and every update together
+  std::uint64_t addresses = UINT64_MAX;  // distinct A/AAAA addresses
+};
+
 class ZoneDb {
  public:
   // Parses master-file text. `where` is the location of the text's first line
   // in the scenario (or zone) file: an error on line k of the text is reported
   // at where.line + k - 1. Throws util::InputError. An MX preference above
   // 65535 is an error (ldns 1.8.3 silently wraps it), checked on the raw text.
-  static ZoneDb parse(std::string_view text, const Location& where);
+  static ZoneDb parse(std::string_view text, const Location& where, const ZoneLimits& limits = {});
 
   // Parses the text of a zone-update event with this zone's $ORIGIN and $TTL
   // (unless the text sets its own) and keeps it; apply_update() later swaps
@@ -112,7 +120,7 @@ class ZoneDb {
   struct Parsed;  // master-file text as ldns read it (zone.cpp)
 
   static Parsed read(std::string_view text, const Location& where, const std::string& origin,
-                     std::uint32_t default_ttl);
+                     std::uint32_t default_ttl, const ZoneLimits& limits, std::uint64_t records_before);
   Update build(const Parsed& parsed, const Location& where);
   void install(const Update& update);
 
@@ -123,6 +131,8 @@ class ZoneDb {
   std::vector<std::vector<NameId>> owners_;
   std::vector<Node> nodes_;  // by NameId
   std::vector<Update> updates_;
+  ZoneLimits limits_;
+  std::uint64_t records_ = 0;  // read so far, base and updates
   std::string origin_;
   std::uint32_t default_ttl_ = 3600;
   std::uint32_t negative_ttl_ = 0;

@@ -47,6 +47,7 @@ namespace {
 
 Fact fact(std::string key, std::string value) { return {std::move(key), std::move(value)}; }
 Fact fact(std::string key, double value) { return {std::move(key), value}; }
+Fact fact(std::string key, int value) { return {std::move(key), static_cast<long long>(value)}; }
 
 // One MX host of a domain as a sender sees it: preference, name, addresses.
 struct MxHost {

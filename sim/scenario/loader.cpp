@@ -3,6 +3,8 @@
 // util::InputError at the file:line:column of the YAML node it concerns.
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,7 +37,7 @@ using util::InputError;
 // Limits that keep a typo from turning into a run that never ends.
 constexpr double kMaxTime = 365 * 86400.0;  // duration, horizon and event times
 constexpr double kMaxRate = 1e7;            // messages per second in one sender group
-constexpr long long kMaxMtas = 100'000;
+constexpr long long kMaxMtas = std::numeric_limits<int>::max();  // the total: Limits::mtas
 constexpr long long kMaxSessions = 1'000'000;
 constexpr long long kMaxBacklog = 1'000'000;
 constexpr long kMaxBins = 1'000'000;
@@ -144,6 +147,57 @@ bool is_address_key(std::string_view key) { return !key.empty() && key.back() !=
 
 std::string yaml_comments_as_zone_comments(std::string text);
 
+// A whole file, read only up to `limit` bytes: files in /proc and pipes
+// report no size, so the read itself stops.
+enum class ReadStatus { ok, too_large, failed };
+ReadStatus read_capped(const std::filesystem::path& path, std::uint64_t limit, std::string& out) {
+  out.clear();
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > limit) return ReadStatus::too_large;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ReadStatus::failed;
+  std::array<char, 1 << 16> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    out.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (out.size() > limit) return ReadStatus::too_large;
+  }
+  return in.bad() ? ReadStatus::failed : ReadStatus::ok;
+}
+
+// Where each document of a YAML text and its root node start, from the
+// parser's events (load_unguarded() counts documents with it).
+class DocumentRoots : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> roots;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (roots.size() < starts.size()) roots.push_back(mark);
+  }
+};
+
 // One `key: value` of a YAML map, the key as text.
 struct Entry {
   std::string key;
@@ -182,7 +236,8 @@ struct FaultWindow {
 
 class Loader {
  public:
-  Loader(std::string_view text, std::string file) : source_(text), file_(std::move(file)) {}
+  Loader(std::string_view text, std::string file, const Limits& limits)
+      : source_(text), file_(std::move(file)), limits_(limits) {}
 
   // Any yaml-cpp exception becomes an InputError at its mark.
   Scenario load() {
@@ -253,12 +308,18 @@ class Loader {
   Report read_report(const Entry& entry, const Scenario& scenario) const;
 
   dns::ZoneDb parse_zones(const Scenario& scenario) const;
+  void check_expanded_size(const YAML::Node& root) const;
+  void check_report_rows(const Scenario& scenario, const dns::ZoneDb& db, const Fields& top) const;
   void check_zone_refs(const Scenario& scenario, const dns::ZoneDb& db) const;
   void check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) const;
   std::vector<dns::AddressId> addresses_of_key(const dns::ZoneDb& db, const std::string& key) const;
 
   std::string_view source_;
   std::string file_;
+  const Limits& limits_;
+  double duration_ = 0;             // scenario.duration, once read
+  double rate_total_ = 0;           // of the sender groups read so far
+  std::uint64_t mtas_total_ = 0;    // likewise
   std::vector<ZoneRef> refs_;
   std::vector<std::string> event_paths_;  // "events[i]", by event index
   std::string zone_key_;                  // zone or zone_file, for messages
@@ -461,13 +522,16 @@ void Loader::read_zone(const Fields& top, Scenario& scenario) {
     fail(at(*zone_file), "zone_file",
          fmt::format("cannot read {} (looked for {}): {}", shown(name), resolved.string(),
                      ec ? ec.message() : "no such file"));
-  std::ifstream in(resolved, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (!in)
-    fail(at(*zone_file), "zone_file",
-         fmt::format("cannot read {} (looked for {})", shown(name), resolved.string()));
-  scenario.zone_text = content.str();
+  switch (read_capped(resolved, limits_.file_size, scenario.zone_text)) {
+    case ReadStatus::ok:
+      break;
+    case ReadStatus::too_large:
+      fail(at(*zone_file), "zone_file",
+           fmt::format("{} is too large: {}", shown(name), limit_note(limits_, "file_size")));
+    case ReadStatus::failed:
+      fail(at(*zone_file), "zone_file",
+           fmt::format("cannot read {} (looked for {})", shown(name), resolved.string()));
+  }
   scenario.zone_where = Location{resolved.string(), 1, 1};
 }
 
@@ -508,12 +572,19 @@ ServerSpec Loader::read_server(const Entry& entry) {
   spec.where = at(entry.key_node);
   const std::string path = fmt::format("servers[{}]", shown(entry.key));
   const Fields map = fields(entry.value, path, at(entry), "a map of server settings",
-                            {"sessions", "backlog", "overflow", "service", "role", "relay", "greylist",
-                             "reject"});
+                            {"sessions", "backlog", "weight", "overflow", "service", "role", "relay",
+                             "greylist", "reject"});
   if (const Entry* e = map.find("sessions"))
     spec.sessions = static_cast<int>(integer(*e, child(path, "sessions"), 1, kMaxSessions));
   if (const Entry* e = map.find("backlog"))
     spec.backlog = static_cast<int>(integer(*e, child(path, "backlog"), 0, kMaxBacklog));
+  if (const Entry* e = map.find("weight")) {
+    constexpr double kMaxWeight = 1e6;  // weights are relative: a million to one is plenty
+    const auto weight_path = child(path, "weight");
+    const auto expected = fmt::format("expected a number greater than 0 and at most {}", kMaxWeight);
+    spec.weight = number(*e, weight_path, expected);
+    if (spec.weight <= 0 || spec.weight > kMaxWeight) fail_expected(*e, weight_path, expected);
+  }
   if (const Entry* e = map.find("overflow")) {
     static constexpr std::array<std::string_view, 2> kOverflows{"tempfail", "drop"};
     spec.overflow = choice(*e, child(path, "overflow"), kOverflows) == "drop" ? Overflow::drop
@@ -620,6 +691,9 @@ void Loader::read_overrides(const Entry& entry, const std::string& path, SenderG
     std::string why;
     const auto value = util::parse_duration(item.value.Scalar(), &why);
     if (!value) fail_expected(item, item_path, "expected a duration such as 30s or a number");
+    if (*value > kMaxTime)
+      fail(at(item), item_path,
+           fmt::format("{} is too long: the limit is 365d", shown(item.value.Scalar())));
     group.overrides.emplace_back(item.key, *value);
   }
 }
@@ -635,6 +709,11 @@ SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path)
   if (group.name.empty()) fail_expected(name, child(path, "name"), "expected a non-empty name");
   if (const Entry* e = map.find("mtas"))
     group.mtas = static_cast<int>(integer(*e, child(path, "mtas"), 1, kMaxMtas));
+  mtas_total_ += static_cast<std::uint64_t>(group.mtas);
+  if (mtas_total_ > limits_.mtas)
+    fail(map.find("mtas") != nullptr ? at(*map.find("mtas")) : group.where, child(path, "mtas"),
+         fmt::format("{} MTAs in all sender groups together: {}", mtas_total_,
+                     limit_note(limits_, "mtas")));
   if (const Entry* e = map.find("profile"))
     group.profile = choice(*e, child(path, "profile"), kProfiles);
   if (const Entry* e = map.find("selection")) group.selection = text(*e, child(path, "selection"));
@@ -650,6 +729,12 @@ SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path)
     fail(at(rate), rate_path,
          fmt::format("{} is too high: the limit is 1e7/s", shown(rate.value.Scalar())));
   group.rate = *per_second;
+  rate_total_ += group.rate;
+  if (rate_total_ * duration_ > static_cast<double>(limits_.messages))
+    fail(at(rate), rate_path,
+         fmt::format("all sender groups together would send about {:.3g} messages in {}: {}",
+                     rate_total_ * duration_, util::format_duration(duration_),
+                     limit_note(limits_, "messages")));
 
   if (const Entry* e = map.find("rtt")) read_rtt(*e, child(path, "rtt"), group);
   if (const Entry* e = map.find("dns_latency")) group.dns_latency = duration(*e, child(path, "dns_latency"), false);
@@ -788,7 +873,8 @@ dns::ZoneDb Loader::parse_zones(const Scenario& scenario) const {
   };
   std::optional<dns::ZoneDb> db;
   try {
-    db = dns::ZoneDb::parse(scenario.zone_text, scenario.zone_where);
+    db = dns::ZoneDb::parse(scenario.zone_text, scenario.zone_where,
+                            {limits_.zone_records, limits_.addresses});
   } catch (const InputError& e) {
     throw keyed(e, zone_key_);
   }
@@ -927,6 +1013,51 @@ void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) con
   }
 }
 
+// --- limits ------------------------------------------------------------------
+
+// yaml-cpp shares the node an alias names, so a small file can stand for a
+// huge tree (a "billion laughs"), and the loader copies what it reads. Every
+// node costs 16 bytes plus its text, aliases expanded, against the file-size
+// limit; the walk stops when that is spent, so a cycle (`&a [*a]`) ends too.
+void Loader::check_expanded_size(const YAML::Node& root) const {
+  std::uint64_t budget = limits_.file_size;
+  std::vector<YAML::Node> pending{root};
+  while (!pending.empty()) {
+    const YAML::Node node = pending.back();
+    pending.pop_back();
+    const std::uint64_t cost = 16 + (node.IsScalar() ? node.Scalar().size() : 0);
+    if (cost > budget)
+      fail(at(node), "",
+           fmt::format("with its aliases expanded, the YAML document is too large: {}",
+                       limit_note(limits_, "file_size")));
+    budget -= cost;
+    if (node.IsSequence()) {
+      for (const auto& item : node) pending.push_back(item);
+    } else if (node.IsMap()) {
+      for (const auto& item : node) {
+        pending.push_back(item.first);
+        pending.push_back(item.second);
+      }
+    }
+  }
+}
+
+// timeseries.csv has a row per report bin and server address.
+void Loader::check_report_rows(const Scenario& scenario, const dns::ZoneDb& db,
+                               const Fields& top) const {
+  const double span = scenario.horizon.value_or(scenario.duration);
+  const double rows = std::ceil(span / scenario.report.bin) * static_cast<double>(db.address_count());
+  if (rows <= static_cast<double>(limits_.timeseries_rows)) return;
+  // At report.bin when given, else at the duration or horizon.
+  const Entry* report = top.find("report");
+  const YAML::Node bin = report != nullptr && report->value.IsMap() ? report->value["bin"] : YAML::Node();
+  const Entry* span_entry = top.find(scenario.horizon ? "horizon" : "duration");
+  fail(bin ? at(bin) : at(*span_entry), bin ? "report.bin" : span_entry->key,
+       fmt::format("bins of {} over {} for {} addresses make {:.3g} rows of timeseries.csv: {}",
+                   util::format_duration(scenario.report.bin), util::format_duration(span),
+                   db.address_count(), rows, limit_note(limits_, "timeseries_rows")));
+}
+
 // --- the whole file ------------------------------------------------------------
 
 void Loader::read_header(const Fields& top, Scenario& scenario) const {
@@ -974,6 +1105,8 @@ void Loader::read_senders(const Entry& entry, Scenario& scenario) {
   std::map<std::string, int> first_line;
   for (const auto& node : entry.value) {
     const auto path = indexed("senders", scenario.senders.size());
+    if (scenario.senders.size() >= limits_.senders)
+      fail(at(node), path, fmt::format("one sender group too many: {}", limit_note(limits_, "senders")));
     SenderGroup group = read_sender(node, path);
     const auto [seen, fresh] = first_line.emplace(group.name, group.where.line);
     if (!fresh)
@@ -988,30 +1121,56 @@ void Loader::read_events(const Entry& entry, Scenario& scenario) {
   if (entry.value.IsNull()) return;
   if (!entry.value.IsSequence()) fail_expected(entry, "events", "expected a list of events");
   for (const auto& node : entry.value) {
+    if (scenario.events.size() >= limits_.events)
+      fail(at(node), indexed("events", scenario.events.size()),
+           fmt::format("one event too many: {}", limit_note(limits_, "events")));
     event_paths_.push_back(indexed("events", scenario.events.size()));
     scenario.events.push_back(read_event(node, event_paths_.back()));
   }
 }
 
 Scenario Loader::load_unguarded() {
-  std::vector<YAML::Node> documents;
+  // yaml-cpp 0.7's LoadAll never returns when a token cannot start a node (a
+  // ',' at the top level): it yields empty documents forever without
+  // consuming the token. So documents are counted first, at most three, and
+  // only the first is loaded.
+  DocumentRoots documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(source_));
+    std::istringstream in{std::string(source_)};
+    YAML::Parser parser(in);
+    while (documents.starts.size() < 3 && parser.HandleNextDocument(documents)) {
+      const auto n = documents.starts.size();
+      if (n >= 2 && documents.starts[n - 1].pos == documents.starts[n - 2].pos) {
+        const auto pos = static_cast<std::size_t>(documents.starts[n - 1].pos);
+        fail(at(documents.starts[n - 1]), "",
+             fmt::format("YAML syntax error: unexpected {} where a value should start",
+                         pos < source_.size() ? shown(printable(source_.substr(pos, 1)))
+                                              : std::string("end of file")));
+      }
+    }
+    if (!documents.starts.empty()) document = YAML::Load(std::string(source_));
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(at(e.mark), "YAML syntax error: nested too deeply (yaml-cpp stops at about "
+                                 "500 levels of lists and maps)");
   } catch (const YAML::Exception& e) {
     throw InputError(at(e.mark), fmt::format("YAML syntax error: {}", printable(e.msg)));
   }
   const Location start{file_, 1, 1};
-  if (documents.empty() || documents.front().IsNull())
+  if (documents.starts.empty() || document.IsNull())
     fail(start, "",
          "the file is empty: expected a map of scenario keys (duration, zone, senders...)");
-  if (documents.size() > 1)
-    fail(at(documents[1]), "", "expected one YAML document; this file has more");
+  if (documents.roots.size() > 1)
+    fail(at(documents.roots[1]), "", "expected one YAML document; this file has more");
+  // Only an alias ('*') can make the document larger than its text.
+  if (source_.find('*') != std::string_view::npos) check_expanded_size(document);
 
-  const Fields top = fields(documents.front(), "", start, "a map of scenario keys",
+  const Fields top = fields(document, "", start, "a map of scenario keys",
                             {"name", "description", "seed", "duration", "horizon", "zone",
                              "zone_file", "servers", "senders", "events", "report"});
   Scenario scenario;
   read_header(top, scenario);
+  duration_ = scenario.duration;
   read_zone(top, scenario);
   if (const Entry* e = top.find("servers")) read_servers(*e, scenario);
   read_senders(required(top, "senders", "a list of sender groups"), scenario);
@@ -1019,6 +1178,7 @@ Scenario Loader::load_unguarded() {
   if (const Entry* e = top.find("report")) scenario.report = read_report(*e, scenario);
 
   const dns::ZoneDb db = parse_zones(scenario);
+  check_report_rows(scenario, db, top);
   check_zone_refs(scenario, db);
   check_overlaps(scenario, db);
   return scenario;
@@ -1041,21 +1201,31 @@ dns::ZoneDb build_zone(const Scenario& scenario) {
   return db;
 }
 
-Scenario load_text(const std::string& text, const std::string& path) {
-  return Loader(without_bom(text), path).load();
+Scenario load_text(const std::string& text, const std::string& path, const Limits& limits) {
+  if (text.size() > limits.file_size)
+    throw InputError(Location{path, 1, 1},
+                     fmt::format("the file is too large ({} bytes): {}", text.size(),
+                                 limit_note(limits, "file_size")));
+  return Loader(without_bom(text), path, limits).load();
 }
 
-Scenario load_file(const std::string& path) {
+Scenario load_file(const std::string& path, const Limits& limits) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw InputError(Location{path, 0, 0}, "cannot read the scenario file: no such file");
   if (std::filesystem::is_directory(path, ec))
     throw InputError(Location{path, 0, 0}, "cannot read the scenario file: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location{path, 0, 0}, "cannot read the scenario file");
-  std::ostringstream content;
-  content << in.rdbuf();
-  return load_text(content.str(), path);
+  std::string content;
+  switch (read_capped(path, limits.file_size, content)) {
+    case ReadStatus::ok:
+      break;
+    case ReadStatus::too_large:
+      throw InputError(Location{path, 1, 1},
+                       fmt::format("the file is too large: {}", limit_note(limits, "file_size")));
+    case ReadStatus::failed:
+      throw InputError(Location{path, 0, 0}, "cannot read the scenario file");
+  }
+  return load_text(content, path, limits);
 }
 
 }  // namespace mxsim::scenario

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dns/zone.hpp"
+#include "scenario/limits.hpp"
 #include "util/error.hpp"
 
 namespace mxsim::scenario {
@@ -36,6 +37,7 @@ struct ServerSpec {
   Location where;   // of the key
   int sessions = 100;
   int backlog = 0;
+  double weight = 1;  // `weighted` selection: relative share within a preference level (> 0)
   Overflow overflow = Overflow::tempfail;
   Distribution service{Distribution::Kind::constant, 0.1, 0.0};
   Role role = Role::final;
@@ -110,10 +112,11 @@ struct Scenario {
 // the key for anything malformed: YAML syntax, unknown keys, bad units, wrong
 // types, out-of-range values, a zone that does not parse, servers or targets
 // that name nothing in the zone, contradictory overlapping events.
-Scenario load_file(const std::string& path);
+// `limits` bound sizes and counts (limits.hpp): beyond one, an InputError names it.
+Scenario load_file(const std::string& path, const Limits& limits = {});
 
 // Same, from text (tests); `path` is used in messages and for zone_file.
-Scenario load_text(const std::string& text, const std::string& path);
+Scenario load_text(const std::string& text, const std::string& path, const Limits& limits = {});
 
 // The scenario's DNS data: the zone text parsed, then every zone-update event
 // added in the order of s.events (update indices 0..n-1 in that order).

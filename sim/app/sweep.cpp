@@ -1,0 +1,321 @@
+// `mxsim sweep`: run every point of a parameter grid as its own `mxsim run`
+// child process, J at a time, and write one CSV row per point; and `mxsim
+// merge`: join the CSV files of a sharded sweep into the unsharded one.
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/children.hpp"
+#include "app/command.hpp"
+#include "scenario/limits.hpp"
+#include "scenario/scenario.hpp"
+#include "sweep/sweep.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace mxsim::app {
+namespace {
+
+std::atomic<int> stop_signal{0};
+
+extern "C" void on_sweep_signal(int signal) { stop_signal.store(signal); }
+
+// No SA_RESTART: a signal must not be swallowed by a blocking call.
+void catch_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_sweep_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One point being run.
+struct Job {
+  sweep::Point point;
+  fs::path scenario, stdout_path, stderr_path;
+};
+
+std::string shown_point(const sweep::Sweep& sweep, const sweep::Point& p) {
+  std::string out;
+  for (std::size_t k = 0; k < sweep.grid().size(); ++k)
+    out += fmt::format("{}{} = {}", out.empty() ? "" : ", ", sweep.grid()[k].path, sweep.grid()[k].shown[p.choice[k]]);
+  if (p.seed) out += fmt::format("{}seed {}", out.empty() ? "" : ", ", *p.seed);
+  return out.empty() ? "the scenario as it is" : out;
+}
+
+std::string format_duration(double seconds) {
+  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
+  if (seconds < 5400) return fmt::format("{:.0f} min", seconds / 60);
+  return fmt::format("{:.1f} h", seconds / 3600);
+}
+
+int sweep_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "mxsim sweep SWEEP.yaml [options]\n\nRun every point of a grid over scenario parameters (and seeds) as its own "
+      "`mxsim run`, and write one CSV row per point.\n\noptions");
+  std::string sweep_path, out_path, runs_dir, shard_text = "1/1";
+  std::vector<std::string> limit_args;
+  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+  if (jobs < 1) jobs = 1;
+  // clang-format off
+  options.add_options()
+      ("help,h", "describe the options and the sweep file")
+      ("jobs,j", po::value<long>(&jobs), "points run at the same time (default: the number of CPUs)")
+      ("shard", po::value<std::string>(&shard_text),
+       "K/N: run only the K-th of N slices (point i belongs to slice i mod N + 1); join the slices' files with "
+       "mxsim merge")
+      ("out,o", po::value<std::string>(&out_path), "the CSV file to write (default: stdout); written as FILE.tmp, "
+       "then renamed")
+      ("runs", po::value<std::string>(&runs_dir),
+       "also keep each point's run outputs (summary.json, servers.csv, ...) in DIR/point-I/")
+      ("limit", po::value<std::vector<std::string>>(&limit_args),
+       "NAME=VALUE: raise a limit on what a scenario may ask for, for every point (see mxsim run --help)");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("sweep", po::value<std::string>(&sweep_path));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options << R"(
+The sweep file (YAML):
+  scenario: ../scenarios/seed-failover.yaml   # relative to the sweep file
+  seeds: [1, 2, 3]                            # or {from: 1, count: 10}; default: the scenario's seed
+  grid:                                       # every combination; the first key varies slowest
+    senders[0].rate: [10/s, 20/s, 40/s]
+    servers["mailhost2.example.com"].sessions: [5, 10, 20]
+Key paths: keys joined by dots, [N] for the N-th list item (from 0), ["key"] for a key with dots
+(servers.mailhost2.example.com.sessions also works when that server has an entry). Missing map keys
+are created. Each point must load as a scenario, or nothing runs (exit 2).
+
+CSV columns: point, points (the total), one column per key path, seed, status (ok; conservation: the
+run broke it; error: it did not finish, fields empty), then the summary's main fields. Same sweep, same
+build: the same bytes, sharded and merged or not.
+
+Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT or SIGTERM: no
+new points start, running ones are terminated, the finished rows are written and the file ends with
+the line "# incomplete: ..." (mxsim merge refuses such a file).
+exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT, 143 SIGTERM
+)";
+    return kExitOk;
+  }
+  if (sweep_path.empty()) throw po::error("missing SWEEP.yaml (see mxsim sweep --help)");
+  if (jobs < 1 || jobs > 4096) throw po::error("--jobs must be from 1 to 4096");
+  sweep::Shard shard;
+  try {
+    shard = sweep::parse_shard(shard_text);
+  } catch (const std::invalid_argument& e) {
+    throw po::error(e.what());
+  }
+
+  const auto limits = scenario::parse_limits(limit_args);
+  const auto sweep = sweep::Sweep::load_file(sweep_path);
+  const auto base = scenario::load_file(sweep.scenario_path(), limits);
+  std::vector<sweep::Point> todo;
+  for (std::size_t i = 0; i < sweep.points(); ++i)
+    if (shard.contains(i)) todo.push_back(sweep.point(i));
+  // Every point must be a scenario mxsim can load: find out now, not after hours of runs.
+  for (const auto& p : todo) {
+    try {
+      scenario::load_text(sweep.scenario_text(p), sweep.scenario_path(), limits);
+    } catch (const util::InputError& e) {
+      const auto& where = sweep.grid().empty() ? util::Location{sweep.file(), 1, 1} : sweep.grid().front().where;
+      throw util::InputError(e.where().file == sweep.file() ? e.where() : where,
+                             fmt::format("point {} ({}) is no usable scenario: {}", p.index, shown_point(sweep, p),
+                                         e.message()));
+    }
+  }
+
+  TempDir temp("mxsim-sweep");
+  if (!runs_dir.empty()) fs::create_directories(runs_dir);
+  const int width = static_cast<int>(std::to_string(sweep.points() > 0 ? sweep.points() - 1 : 0).size());
+  catch_stop_signals();
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  const auto started = std::chrono::steady_clock::now();
+
+  std::map<std::size_t, std::string> rows;
+  std::size_t failed = 0, next = 0;
+  Children children;
+  std::map<std::size_t, Job> running;  // by position in todo
+  auto show_progress = [&] {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double rate = elapsed > 0 ? static_cast<double>(rows.size()) / elapsed : 0;
+    const std::string left =
+        rate > 0 ? format_duration(static_cast<double>(todo.size() - rows.size()) / rate) + " left" : "";
+    fmt::print(stderr, "\r{:>8}/{} points, {} running, {:.2f} points/s, {}    ", rows.size(), todo.size(),
+               children.size(), rate, left);
+  };
+  auto start = [&](std::size_t slot) {
+    const sweep::Point& p = todo[slot];
+    const std::string stem = fmt::format("point-{:0{}}", p.index, width);
+    Job job{p, temp.path() / (stem + ".yaml"), temp.path() / (stem + ".json"), temp.path() / (stem + ".err")};
+    std::ofstream(job.scenario) << sweep.scenario_text(p);
+    std::vector<std::string> argv{"mxsim", "run", job.scenario.string(), "--format", "json"};
+    if (p.seed) argv.insert(argv.end(), {"--seed", std::to_string(*p.seed)});
+    if (!runs_dir.empty()) argv.insert(argv.end(), {"--out", (fs::path(runs_dir) / stem).string()});
+    for (const auto& limit : limit_args) argv.insert(argv.end(), {"--limit", limit});
+    children.add(start_self(argv, job.stdout_path, job.stderr_path), slot);
+    running.emplace(slot, std::move(job));
+  };
+  auto finish = [&](const Job& job, int status) {
+    const bool exited = WIFEXITED(status);
+    const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (stop_signal.load() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) return;  // not finished
+    nlohmann::json summary;
+    bool have_summary = false;
+    if (code == kExitOk || code == kExitFindings) {
+      try {
+        summary = nlohmann::json::parse(read_text(job.stdout_path));
+        have_summary = true;
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+    const std::string status_text = !have_summary ? "error" : code == kExitOk ? "ok" : "conservation";
+    if (status_text != "ok") {
+      ++failed;
+      std::string why = read_text(job.stderr_path);
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      // The child read a copy in the temporary directory: name the original.
+      for (auto at = why.find(job.scenario.string()); at != std::string::npos; at = why.find(job.scenario.string()))
+        why.replace(at, job.scenario.string().size(), fmt::format("{} (point {})", sweep.scenario_path(), job.point.index));
+      if (progress) fmt::print(stderr, "\r{:80}\r", "");
+      fmt::print(stderr, "mxsim sweep: point {} ({}): exit {}{}{}\n", job.point.index, shown_point(sweep, job.point), code,
+                 why.empty() ? "" : ": ", why);
+    }
+    const std::uint64_t seed = have_summary && summary.contains("seed") ? summary["seed"].get<std::uint64_t>()
+                                                                         : job.point.seed.value_or(base.seed);
+    rows[job.point.index] = sweep::csv_row(sweep, job.point, status_text, have_summary ? &summary : nullptr, seed);
+    std::error_code ignored;
+    for (const auto& path : {job.scenario, job.stdout_path, job.stderr_path}) fs::remove(path, ignored);
+  };
+
+  if (progress) show_progress();
+  bool terminated = false;
+  while (true) {
+    if (stop_signal.load() != 0 && !terminated) {
+      children.terminate();
+      terminated = true;
+    }
+    while (stop_signal.load() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size())
+      start(next++);
+    if (children.size() == 0) break;
+    std::size_t slot = 0;
+    int status = 0;
+    if (!children.wait(slot, status)) continue;  // a signal: the loop looks at the stop flag
+    const auto it = running.find(slot);
+    finish(it->second, status);
+    running.erase(it);
+    if (progress) show_progress();
+  }
+  if (progress) fmt::print(stderr, "\r{:80}\r", "");
+
+  const int signal = stop_signal.load();
+  std::string text = sweep::csv_header(sweep);
+  for (const auto& [index, row] : rows) text += row;
+  if (signal != 0)
+    text += fmt::format("{} interrupted by {} after {} of {} points{}; the rows above are the finished points\n",
+                        sweep::kIncompleteMarker, signal == SIGTERM ? "SIGTERM" : "SIGINT", rows.size(), todo.size(),
+                        shard.n > 1 ? fmt::format(" (shard {}/{})", shard.k, shard.n) : "");
+  if (out_path.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    if (const auto parent = fs::path(out_path).parent_path(); !parent.empty()) fs::create_directories(parent);
+    AtomicFile file(out_path);
+    file.stream() << text;
+    file.commit();
+  }
+  if (signal != 0) {
+    fmt::print(stderr, "mxsim sweep: interrupted: {} of {} points written{}\n", rows.size(), todo.size(),
+               out_path.empty() ? "" : " to " + out_path);
+    return signal == SIGTERM ? kExitSigterm : kExitSigint;
+  }
+  return failed ? kExitFindings : kExitOk;
+}
+
+int merge_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "mxsim merge SHARD.csv... [options]\n\nJoin the CSV files of `mxsim sweep --shard K/N` runs into the file the "
+      "unsharded sweep writes (same rows, same order, same bytes).\n\noptions");
+  std::vector<std::string> paths;
+  std::string out_path;
+  options.add_options()("help,h", "describe the options")(
+      "out,o", po::value<std::string>(&out_path), "the CSV file to write (default: stdout); written as FILE.tmp, then renamed");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::vector<std::string>>(&paths));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << options
+              << "\nThe shards may come in any order. A shard that was interrupted (its last line is \"# incomplete: "
+                 "...\"), a point given twice or a missing point is refused.\n"
+                 "exit codes: 0 merged, 1 the files are not a whole sweep (missing, repeated or interrupted shards), "
+                 "2 unusable input\n";
+    return kExitOk;
+  }
+  if (paths.empty()) throw po::error("missing SHARD.csv files (see mxsim merge --help)");
+  std::vector<sweep::MergeInput> inputs;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      fmt::print(stderr, "mxsim merge: {}: no such file\n", path);
+      return kExitUsage;
+    }
+    inputs.push_back({path, read_text(path)});
+  }
+  std::string text;
+  try {
+    text = sweep::merge(inputs);
+  } catch (const sweep::MergeError& e) {
+    fmt::print(stderr, "mxsim merge: {}\n", e.what());
+    return e.exit_code();
+  }
+  if (out_path.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    AtomicFile file(out_path);
+    file.stream() << text;
+    file.commit();
+  }
+  return kExitOk;
+}
+
+const bool registered_sweep = register_command(
+    {"sweep", "run a grid of scenario variants and seeds in parallel, one CSV row per point", sweep_command, 50});
+const bool registered_merge =
+    register_command({"merge", "join the CSV files of a sharded sweep", merge_command, 55});
+
+}  // namespace
+}  // namespace mxsim::app
