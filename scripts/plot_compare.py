@@ -56,6 +56,8 @@ def pick_metrics(nums, wanted, limit=9):
 
 
 def plot(rows, path, metrics=None, title=None):
+    """One panel per metric (rows) and scenario (columns), each on its own
+    scale: scenarios differ by orders of magnitude. Bars are the policies."""
     if not rows:
         raise SystemExit("the CSV has no rows")
     scenario_col, policy_col, nums = columns(rows)
@@ -64,31 +66,32 @@ def plot(rows, path, metrics=None, title=None):
     metrics = pick_metrics(nums, metrics)
     scenarios = list(OrderedDict.fromkeys(r[scenario_col] if scenario_col else "" for r in rows))
     policies = list(OrderedDict.fromkeys(r[policy_col] for r in rows))
-    cols = min(3, len(metrics))
-    lines = math.ceil(len(metrics) / cols)
-    width = max(4.5, 0.5 * len(scenarios) * len(policies) + 1.5)
-    fig, axes = plt.subplots(lines, cols, figsize=(width * cols, 3.8 * lines), squeeze=False)
-    bar = 0.8 / max(1, len(policies))
-    for ax, metric in zip(axes.flat, metrics):
-        for j, policy in enumerate(policies):
-            means, halves = [], []
-            for scenario in scenarios:
+    fig, axes = plt.subplots(len(metrics), len(scenarios), squeeze=False,
+                             figsize=(max(4.0, min(3.2, 0.3 * len(policies) + 1.2) * len(scenarios)),
+                                      1.9 * len(metrics) + 1.2))
+    for i, metric in enumerate(metrics):
+        for j, scenario in enumerate(scenarios):
+            ax = axes[i][j]
+            for k, policy in enumerate(policies):
                 values = [mxplot.number(r[metric]) for r in rows
                           if r[policy_col] == policy and (not scenario_col or r[scenario_col] == scenario)]
                 mean, half = mxplot.mean_ci95(values)
-                means.append(mean)
-                halves.append(0 if math.isnan(half) else half)
-            xs = [i - 0.4 + bar * (j + 0.5) for i in range(len(scenarios))]
-            ax.bar(xs, means, bar, yerr=halves, capsize=3, label=policy, color=f"C{j}")
-        ax.set_xticks(range(len(scenarios)))
-        ax.set_xticklabels(scenarios, rotation=20, ha="right", fontsize=8)
-        ax.set_title(metric, fontsize=10)
-        ax.grid(True, axis="y", alpha=0.3)
-    for ax in list(axes.flat)[len(metrics):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=8)
-    fig.suptitle(title or "Policies compared: mean over replications, 95% confidence interval", fontsize=11)
-    fig.tight_layout()
+                if not math.isnan(mean):
+                    ax.bar(k, mean, 0.8, yerr=None if math.isnan(half) else half, capsize=2, color=f"C{k % 10}",
+                           label=policy)
+            ax.set_xticks([])
+            ax.tick_params(labelsize=7)
+            ax.grid(True, axis="y", alpha=0.3)
+            if i == 0:
+                ax.set_title(scenario, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(metric, fontsize=8)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=f"C{k % 10}") for k in range(len(policies))]
+    fig.legend(handles, policies, loc="upper center", ncol=min(len(policies), 5), fontsize=8,
+               bbox_to_anchor=(0.5, 1.0 - 0.1 / (1.9 * len(metrics) + 1.2)))
+    fig.suptitle(title or f"Policies compared ({policy_col}): mean over replications with its 95% confidence interval",
+                 fontsize=11, y=1.0 + 0.35 / (1.9 * len(metrics) + 1.2))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.9 / (1.9 * len(metrics) + 1.2)))
     mxplot.save(fig, path)
 
 
