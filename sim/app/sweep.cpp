@@ -154,10 +154,10 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
     }
   }
 
+  catch_stop_signals();  // before the temporary directory: its existence says the sweep is under way
   TempDir temp("mxsim-sweep");
   if (!runs_dir.empty()) fs::create_directories(runs_dir);
   const int width = static_cast<int>(std::to_string(sweep.points() > 0 ? sweep.points() - 1 : 0).size());
-  catch_stop_signals();
   const bool progress = isatty(STDERR_FILENO) != 0;
   const auto started = std::chrono::steady_clock::now();
 

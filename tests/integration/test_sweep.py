@@ -118,6 +118,12 @@ class Interrupts(unittest.TestCase):
             p = subprocess.Popen([ARGS.mxsim, "sweep", sweep, "--jobs", "2", "--out", out],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env={**os.environ, "TMPDIR": tmp})
+            # Signal only once the sweep is under way (its private directory
+            # exists): a slow start, as under the sanitizers, must not make
+            # the signal arrive before the handler is installed.
+            deadline = time.monotonic() + 60
+            while not os.listdir(tmp) and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.05)
             time.sleep(1.5)
             p.send_signal(sig)
             _, err = p.communicate(timeout=60)
