@@ -50,8 +50,8 @@ struct RunFigures {
   int ok = 0;
 };
 
-scenario::Scenario bench_scenario(double messages) {
-  auto s = scenario::load_file(MXSIM_BENCH_DIR "/engine-bench.yaml");
+scenario::Scenario bench_scenario(double messages, const char* file = MXSIM_BENCH_DIR "/engine-bench.yaml") {
+  auto s = scenario::load_file(file);
   double rate = 0;
   for (const auto& g : s.senders) rate += g.rate;
   s.duration = messages / rate;
@@ -71,8 +71,7 @@ RunFigures run_model_only(double messages) {
   return f;
 }
 
-RunFigures run_engine(double messages) {
-  const auto s = bench_scenario(messages);
+RunFigures run_engine_on(const scenario::Scenario& s) {
   engine::Options options;
   options.seed = s.seed;
   const auto start = std::chrono::steady_clock::now();
@@ -82,6 +81,24 @@ RunFigures run_engine(double messages) {
   f.messages = static_cast<double>(result.messages);
   f.ok = result.conserved && !result.deadlock ? 1 : 0;
   return f;
+}
+
+RunFigures run_engine(double messages) { return run_engine_on(bench_scenario(messages)); }
+
+// Network sessions: a transfer and an execution per session (SimGrid activities).
+RunFigures run_engine_network(double messages) {
+  return run_engine_on(bench_scenario(messages, MXSIM_BENCH_DIR "/engine-bench-network.yaml"));
+}
+
+// Network sessions with the transfer only: servers keep `service` times.
+RunFigures run_engine_network_transfer(double messages) {
+  auto s = bench_scenario(messages, MXSIM_BENCH_DIR "/engine-bench-network.yaml");
+  for (auto& server : s.servers) {
+    server.cpu.reset();
+    server.work.reset();
+    server.service = {scenario::Distribution::Kind::exponential, 0.5, 0.0};
+  }
+  return run_engine_on(s);
 }
 
 // Runs `body` in a child process and returns its figures with its peak RSS.
@@ -124,10 +141,16 @@ void whole_run(benchmark::State& state, Body body) {
 
 void BM_Engine(benchmark::State& state) { whole_run(state, run_engine); }
 void BM_Model(benchmark::State& state) { whole_run(state, run_model_only); }
+void BM_EngineNetwork(benchmark::State& state) { whole_run(state, run_engine_network); }
+void BM_EngineNetworkTransfer(benchmark::State& state) { whole_run(state, run_engine_network_transfer); }
 
 BENCHMARK(BM_Engine)->Arg(10000)->Arg(100000)->Arg(1000000)->Arg(10000000)
     ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Model)->Arg(10000)->Arg(100000)->Arg(1000000)
+    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineNetwork)->Arg(10000)->Arg(100000)->Arg(1000000)
+    ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineNetworkTransfer)->Arg(10000)->Arg(100000)->Arg(1000000)
     ->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

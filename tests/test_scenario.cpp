@@ -1,9 +1,11 @@
 // Tests of the scenario loader: the contract's full example, defaults, name
-// handling, where zone errors are reported, event overlap rules, and a table
-// of malformed files (tests/data/malformed) that each name the error they expect.
+// handling, where zone errors are reported, event overlap rules, the network
+// session model's keys, and a table of malformed files (tests/data/malformed)
+// that each name the error they expect.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -23,6 +25,7 @@ using mxsim::scenario::load_text;
 using mxsim::scenario::Overflow;
 using mxsim::scenario::Role;
 using mxsim::scenario::Scenario;
+using mxsim::scenario::SessionKind;
 using mxsim::util::InputError;
 
 const std::string kData = MXSIM_TEST_DATA;
@@ -392,6 +395,338 @@ TEST(Loader, ContradictoryEventsMustNotOverlap) {
     EXPECT_NE(e.message().find(c.error_part), std::string::npos) << c.name << ": " << e.what();
     EXPECT_EQ(e.where().line, 15) << c.name << ": the later event is on line 15";
   }
+}
+
+// --- the network session model ------------------------------------------------
+
+// A network-session scenario: the minimal zone, two servers and two sender
+// groups with every new key; tests replace parts of it.
+const std::string kNetworkServers =
+    "servers:\n"
+    "  mailhost1.example.com:\n"                                // line 11
+    "    uplink: {bandwidth: 100Mbps, latency: 2ms}\n"
+    "    cpu: {cores: 8, speed: 1Gf}\n"
+    "    work: {dist: lognormal, mean: 2e8, sigma: 0.5}\n"
+    "  mailhost2.example.com:\n"
+    "    uplink: {bandwidth: 1GBps}\n"                          // line 16
+    "    cpu: {speed: 2Gf/s}\n"
+    "    work: 200Mf\n";
+const std::string kNetworkSenders =
+    "senders:\n"
+    "  - name: isp\n"                                           // line 20
+    "    rate: 10/s\n"
+    "    to: example.com\n"
+    "    link: {bandwidth: 1Gbps, latency: 1ms}\n"
+    "    size: {dist: lognormal, median: 60KB, sigma: 1.2}\n"
+    "  - name: small\n"                                         // line 25
+    "    rate: 1/s\n"
+    "    to: example.com\n"
+    "    size: 10KiB\n";
+
+std::string network(const std::string& events = "", const std::string& servers = kNetworkServers,
+                    const std::string& senders = kNetworkSenders) {
+  return "duration: 1h\n" + kZone + "engine: {sessions: network}\n" + servers + senders + events;
+}
+
+TEST(Network, ParsesEveryKey) {
+  const Scenario s = load_text(network("events:\n"
+                                       "  - {at: 10m, for: 5m, target: uplink:MailHost1.example.com, "
+                                       "fault: degrade, factor: 0.25}\n"
+                                       "  - {at: 10m, for: 5m, target: link:isp, fault: down}\n"
+                                       "  - {at: 20m, for: 5m, target: mailhost2.example.com, fault: down}\n"),
+                               "net.yaml");
+  EXPECT_EQ(s.engine.sessions, SessionKind::network);
+  EXPECT_EQ(s.engine.where.line, 9);
+  EXPECT_FALSE(s.platform.has_value());
+
+  ASSERT_EQ(s.servers.size(), 2u);
+  const auto& one = s.servers[0];
+  ASSERT_TRUE(one.uplink && one.cpu && one.work);
+  EXPECT_DOUBLE_EQ(one.uplink->bandwidth, 12.5e6);
+  EXPECT_DOUBLE_EQ(one.uplink->latency, 0.002);
+  EXPECT_EQ(one.uplink->where.line, 12);
+  EXPECT_EQ(one.cpu->cores, 8);
+  EXPECT_DOUBLE_EQ(one.cpu->speed, 1e9);
+  EXPECT_EQ(one.work->kind, Distribution::Kind::lognormal);
+  EXPECT_DOUBLE_EQ(one.work->mean, 2e8);
+  EXPECT_DOUBLE_EQ(one.work->sigma, 0.5);
+  const auto& two = s.servers[1];
+  ASSERT_TRUE(two.uplink && two.cpu && two.work);
+  EXPECT_DOUBLE_EQ(two.uplink->bandwidth, 1e9);
+  EXPECT_DOUBLE_EQ(two.uplink->latency, 0);
+  EXPECT_EQ(two.cpu->cores, 1);
+  EXPECT_DOUBLE_EQ(two.cpu->speed, 2e9);
+  EXPECT_EQ(two.work->kind, Distribution::Kind::constant);
+  EXPECT_DOUBLE_EQ(two.work->mean, 2e8);
+
+  ASSERT_EQ(s.senders.size(), 2u);
+  const auto& isp = s.senders[0];
+  ASSERT_TRUE(isp.link && isp.size);
+  EXPECT_DOUBLE_EQ(isp.link->bandwidth, 125e6);
+  EXPECT_DOUBLE_EQ(isp.link->latency, 0.001);
+  EXPECT_EQ(isp.size->kind, Distribution::Kind::lognormal);
+  EXPECT_DOUBLE_EQ(isp.size->sigma, 1.2);
+  EXPECT_DOUBLE_EQ(isp.size->mean, 60e3 * std::exp(1.2 * 1.2 / 2));  // from the median
+  EXPECT_EQ(isp.size_where.line, 24);
+  EXPECT_EQ(isp.size_where.column, 11);
+  const auto& small = s.senders[1];
+  EXPECT_FALSE(small.link.has_value());
+  ASSERT_TRUE(small.size.has_value());
+  EXPECT_EQ(small.size->kind, Distribution::Kind::constant);
+  EXPECT_DOUBLE_EQ(small.size->mean, 10240);
+
+  ASSERT_EQ(s.events.size(), 3u);
+  EXPECT_EQ(s.events[0].fault, Fault::degrade);
+  EXPECT_TRUE(s.events[0].on_link);
+  EXPECT_EQ(s.events[0].target, "uplink:mailhost1.example.com.");  // the server key, canonical
+  EXPECT_DOUBLE_EQ(s.events[0].factor, 0.25);
+  EXPECT_EQ(s.events[1].fault, Fault::down);
+  EXPECT_TRUE(s.events[1].on_link);
+  EXPECT_EQ(s.events[1].target, "link:isp");
+  EXPECT_FALSE(s.events[2].on_link);
+  EXPECT_EQ(s.events[2].target, "mailhost2.example.com.");
+}
+
+TEST(Network, DistributionsOfSizeAndWork) {
+  struct Case {
+    const char* size;
+    Distribution::Kind kind;
+    double mean;
+  };
+  const std::vector<Case> cases = {
+      {"60KB", Distribution::Kind::constant, 60e3},
+      {"{dist: constant, mean: 1MB}", Distribution::Kind::constant, 1e6},
+      {"{dist: exponential, mean: 64KiB}", Distribution::Kind::exponential, 65536},
+      {"{dist: lognormal, mean: 2MB, sigma: 1}", Distribution::Kind::lognormal, 2e6},
+      {"{dist: lognormal, median: 1000, sigma: 0}", Distribution::Kind::lognormal, 1000},
+  };
+  for (const auto& c : cases) {
+    const std::string senders = std::string("senders:\n  - {name: a, rate: 1/s, to: example.com, size: ") +
+                                c.size + "}\n";
+    const Scenario s = load_text(network("", kNetworkServers, senders), "x.yaml");
+    ASSERT_TRUE(s.senders[0].size.has_value()) << c.size;
+    EXPECT_EQ(s.senders[0].size->kind, c.kind) << c.size;
+    EXPECT_DOUBLE_EQ(s.senders[0].size->mean, c.mean) << c.size;
+  }
+  // Service times take a median too (one reader for every distribution).
+  const Scenario s = load_text(
+      minimal("servers:\n  mailhost1.example.com: {service: {dist: lognormal, median: 100ms, sigma: 1}}\n"),
+      "x.yaml");
+  EXPECT_DOUBLE_EQ(s.servers[0].service.mean, 0.1 * std::exp(0.5));
+}
+
+TEST(Network, FastSessionsAcceptTheKeysAndNeedNoSize) {
+  const Scenario fast = load_text(minimal("engine: {sessions: fast}\n" + kNetworkServers), "x.yaml");
+  EXPECT_EQ(fast.engine.sessions, SessionKind::round_trips);
+  ASSERT_EQ(fast.servers.size(), 2u);
+  EXPECT_TRUE(fast.servers[0].uplink.has_value());
+  EXPECT_FALSE(fast.senders[0].size.has_value());
+
+  const Scenario plain = load_text(minimal(), "x.yaml");  // no engine key: fast
+  EXPECT_EQ(plain.engine.sessions, SessionKind::round_trips);
+  EXPECT_FALSE(plain.platform.has_value());
+  EXPECT_FALSE(plain.senders[0].link.has_value());
+}
+
+struct ErrorCase {
+  const char* name;
+  std::string text;
+  int line;
+  int column;
+  const char* part;
+};
+
+void expect_errors(const std::vector<ErrorCase>& cases, const std::string& path = "net.yaml") {
+  for (const auto& c : cases) {
+    const InputError e = load_error(c.text, path);
+    EXPECT_EQ(e.where().line, c.line) << c.name << ": " << e.what();
+    EXPECT_EQ(e.where().column, c.column) << c.name << ": " << e.what();
+    EXPECT_NE(e.message().find(c.part), std::string::npos) << c.name << ": " << e.what();
+  }
+}
+
+// Replaces the first `from` in `text` by `to`.
+std::string with(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return pos == std::string::npos ? text : text.replace(pos, from.size(), to);
+}
+
+TEST(Network, KeyErrorsNameTheirPlace) {
+  const std::string net = network();
+  expect_errors({
+      {"engine value", with(net, "{sessions: network}", "{sessions: slow}"), 9, 20,
+       "engine.sessions: expected one of fast, network, got \"slow\""},
+      {"engine key", with(net, "{sessions: network}", "{session: network}"), 9, 10,
+       "engine: unknown key \"session\""},
+      {"bandwidth unit", with(net, "100Mbps", "100Mbpz"), 12, 25,
+       "servers[\"mailhost1.example.com\"].uplink.bandwidth: expected a bandwidth"},
+      {"bandwidth zero", with(net, "100Mbps", "0Mbps"), 12, 25, "expected a positive bandwidth"},
+      {"bandwidth limit", with(net, "100Mbps", "9000Tbps"), 12, 25, "the limit is 1e15 bytes per second"},
+      {"uplink without bandwidth", with(net, "{bandwidth: 100Mbps, latency: 2ms}", "{latency: 2ms}"),
+       12, 13, "uplink: missing key \"bandwidth\""},
+      {"uplink latency", with(net, "latency: 2ms", "latency: 2 ms"), 12, 43,
+       "uplink.latency: expected a duration"},
+      {"cores", with(net, "cores: 8", "cores: 2000"), 13, 18,
+       "cpu.cores: expected a whole number from 1 to 1024"},
+      {"speed unit", with(net, "speed: 1Gf}", "speed: 1GHz}"), 13, 28, "cpu.speed: expected a speed"},
+      {"speed limit", with(net, "speed: 1Gf}", "speed: 2Pf}"), 13, 28, "the limit is 1e15 flop/s"},
+      {"speed missing", with(net, "{cores: 8, speed: 1Gf}", "{cores: 8}"), 13, 10,
+       "cpu: missing key \"speed\""},
+      {"cpu without work", with(net, "    work: 200Mf\n", ""), 17, 5,
+       "missing key \"work\" (cpu needs"},
+      {"work without cpu", with(net, "    cpu: {speed: 2Gf/s}\n", ""), 17, 5,
+       "missing key \"cpu\" (work needs"},
+      {"work unit", with(net, "work: 200Mf", "work: 200MB"), 18, 11,
+       "servers[\"mailhost2.example.com\"].work: expected a number of flops"},
+      {"work limit", with(net, "work: 200Mf", "work: 2e18"), 18, 11, "the limit is 1e18 flops"},
+      {"link bandwidth", with(net, "{bandwidth: 1Gbps, latency: 1ms}", "{bandwidth: fast}"), 23, 23,
+       "senders[0].link.bandwidth: expected a bandwidth"},
+      {"link scalar", with(net, "{bandwidth: 1Gbps, latency: 1ms}", "1Gbps"), 23, 11,
+       "senders[0].link: expected a map {bandwidth, latency}"},
+      {"size unit", with(net, "size: 10KiB", "size: 10kb"), 28, 11,
+       "senders[1].size: expected a size"},
+      {"size zero", with(net, "size: 10KiB", "size: 0"), 28, 11, "expected a positive size"},
+      {"size limit", with(net, "size: 10KiB", "size: 2TB"), 28, 11, "the limit is 1e12 bytes"},
+      {"size missing", with(net, "    size: 10KiB\n", ""), 25, 5,
+       "senders[1]: missing key \"size\": size is required with engine: {sessions: network}"},
+      {"median and mean", with(net, "median: 60KB", "mean: 1KB, median: 60KB"), 24, 40,
+       "mean and median are both given"},
+      {"median not lognormal", with(net, "size: 10KiB", "size: {dist: exponential, median: 1KB}"), 28, 31,
+       "median applies only to dist: lognormal"},
+      {"neither median nor mean", with(net, "median: 60KB, ", ""), 24, 11,
+       "missing key \"mean\" (the mean message size, e.g. mean: 60KB, or median)"},
+      {"median makes the mean too large", with(net, "median: 60KB, sigma: 1.2", "median: 1GB, sigma: 5"),
+       24, 37, "senders[0].size.median: with sigma 5 the mean is"},
+  });
+}
+
+TEST(Network, LinkEvents) {
+  const auto event = [](const std::string& item) { return network("events:\n  - " + item + "\n"); };
+  // The event is on line 30, its target value at column 31.
+  expect_errors({
+      {"unknown server", event("{at: 1m, for: 1m, target: uplink:mailhost3.example.com, fault: down}"),
+       30, 31, "names no entry of servers"},
+      {"server without uplink",
+       with(event("{at: 1m, for: 1m, target: uplink:mailhost2.example.com, fault: down}"),
+            "    uplink: {bandwidth: 1GBps}\n", ""),
+       29, 31, "servers[\"mailhost2.example.com.\"] at line 15 has no uplink"},
+      {"unknown group", event("{at: 1m, for: 1m, target: link:bulk, fault: down}"), 30, 31,
+       "\"link:bulk\" names no sender group"},
+      {"group without link", event("{at: 1m, for: 1m, target: link:small, fault: down}"), 30, 31,
+       "sender group \"small\" at line 25 has no link"},
+      {"refuse on a link", event("{at: 1m, for: 1m, target: link:isp, fault: refuse}"), 30, 48,
+       "events[0].fault: refuse applies to servers; a link (\"link:isp\") can only be down or degrade"},
+      {"slow on a link", event("{at: 1m, for: 1m, target: link:isp, fault: slow, factor: 2}"), 30, 48,
+       "slow applies to servers"},
+      {"degrade on a server",
+       event("{at: 1m, for: 1m, target: mailhost1.example.com, fault: degrade, factor: 0.5}"), 30, 61,
+       "degrade applies to links"},
+      {"degrade without factor", event("{at: 1m, for: 1m, target: link:isp, fault: degrade}"), 30, 5,
+       "fault degrade needs factor"},
+      {"degrade factor 0", event("{at: 1m, for: 1m, target: link:isp, fault: degrade, factor: 0}"), 30,
+       65, "events[0].factor: expected a number greater than 0 and at most 1, got \"0\""},
+      {"degrade factor above 1",
+       event("{at: 1m, for: 1m, target: link:isp, fault: degrade, factor: 1.5}"), 30, 65,
+       "expected a number greater than 0 and at most 1"},
+      {"factor with down", event("{at: 1m, for: 1m, target: link:isp, fault: down, factor: 0.5}"), 30,
+       54, "factor applies only to fault: slow or degrade"},
+  });
+}
+
+TEST(Network, OverlappingLinkFaults) {
+  const std::vector<OverlapCase> cases = {
+      {"down and degrade on one link",
+       "  - {at: 0, for: 1h, target: link:isp, fault: down}\n"
+       "  - {at: 30m, for: 1h, target: link:isp, fault: degrade, factor: 0.5}\n",
+       "fault degrade (factor 0.5) on link \"link:isp\" overlaps fault down"},
+      {"two degrades on one link",
+       "  - {at: 0, for: 1h, target: uplink:mailhost1.example.com, fault: degrade, factor: 0.1}\n"
+       "  - {at: 30m, for: 1h, target: uplink:mailhost1.example.com, fault: degrade, factor: 0.5}\n",
+       "contradictory faults on one link cannot overlap"},
+      {"periodic down and degrade",
+       "  - {at: 0, every: 1h, for: 10m, target: link:isp, fault: down}\n"
+       "  - {at: 125m, for: 1m, target: link:isp, fault: degrade, factor: 0.5}\n",
+       "overlaps fault down"},
+      {"same fault twice", "  - {at: 0, for: 1h, target: link:isp, fault: down}\n"
+                           "  - {at: 30m, for: 1h, target: link:isp, fault: down}\n",
+       nullptr},
+      {"apart in time", "  - {at: 0, for: 1h, target: link:isp, fault: down}\n"
+                        "  - {at: 1h, for: 1h, target: link:isp, fault: degrade, factor: 0.5}\n",
+       nullptr},
+      {"two links", "  - {at: 0, for: 1h, target: link:isp, fault: down}\n"
+                    "  - {at: 0, for: 1h, target: uplink:mailhost1.example.com, fault: degrade, factor: 0.5}\n",
+       nullptr},
+      {"a link and its server", "  - {at: 0, for: 1h, target: uplink:mailhost1.example.com, fault: down}\n"
+                                "  - {at: 0, for: 1h, target: mailhost1.example.com, fault: refuse}\n",
+       nullptr},
+  };
+  for (const auto& c : cases) {
+    const std::string text = network(std::string("events:\n") + c.events);
+    if (c.error_part == nullptr) {
+      EXPECT_NO_THROW(load_text(text, "overlap.yaml")) << c.name;
+      continue;
+    }
+    const InputError e = load_error(text, "overlap.yaml");
+    EXPECT_NE(e.message().find(c.error_part), std::string::npos) << c.name << ": " << e.what();
+    EXPECT_EQ(e.where().line, 31) << c.name << ": the later event is on line 31";
+  }
+}
+
+TEST(Network, PlatformFile) {
+  // Resolved against the scenario's folder, as zone_file is; the file need not exist.
+  const std::string path = kData + "/net.yaml";
+  const std::string servers = "servers:\n  mailhost1.example.com: {cpu: {speed: 1Gf}, work: 1e8}\n";
+  const std::string senders = "senders:\n  - {name: isp, rate: 1/s, to: example.com, size: 60KB}\n";
+  const std::string head = "duration: 1h\n" + kZone + "engine: {sessions: network}\n";
+  const std::string platform = "platform: platforms/two-links.xml\n";
+  const Scenario s = load_text(head + platform + servers + senders +
+                                   "events:\n"
+                                   "  - {at: 1m, for: 1m, target: Backbone, fault: degrade, factor: 0.5}\n"
+                                   "  - {at: 1m, for: 1m, target: 'isp/eth0', fault: down}\n"
+                                   "  - {at: 1m, for: 1m, target: mailhost1.example.com, fault: refuse}\n"
+                                   "  - {at: 1m, for: 1m, target: 192.0.2.20, fault: down}\n",
+                               path);
+  ASSERT_TRUE(s.platform.has_value());
+  EXPECT_EQ(*s.platform, kData + "/platforms/two-links.xml");
+  EXPECT_EQ(s.platform_where.line, 10);
+  EXPECT_EQ(s.platform_where.column, 11);
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_TRUE(s.events[0].on_link);
+  EXPECT_EQ(s.events[0].target, "Backbone");  // as written: the engine looks it up in the platform
+  EXPECT_TRUE(s.events[1].on_link);
+  EXPECT_EQ(s.events[1].target, "isp/eth0");
+  EXPECT_FALSE(s.events[2].on_link);
+  EXPECT_EQ(s.events[2].target, "mailhost1.example.com.");
+  EXPECT_FALSE(s.events[3].on_link);
+
+  const std::string event_line_16 = "events:\n  - {at: 1m, for: 1m, target: ";
+  expect_errors(
+      {
+          {"platform without network", "duration: 1h\n" + kZone + platform + kSenders, 9, 1,
+           "platform: a platform file needs engine: {sessions: network}"},
+          {"platform with fast", "duration: 1h\n" + kZone + "engine: {sessions: fast}\n" + platform + kSenders,
+           10, 1, "needs engine: {sessions: network}"},
+          {"missing platform file", head + "platform: platforms/none.xml\n" + servers + senders, 10, 11,
+           "platform: cannot read \"platforms/none.xml\""},
+          {"platform is a folder", head + "platform: platforms\n" + servers + senders, 10, 11,
+           "platform: cannot read"},
+          {"uplink with platform",
+           head + platform + "servers:\n  mailhost1.example.com: {uplink: {bandwidth: 1Gbps}}\n" + senders, 12,
+           27, "servers[\"mailhost1.example.com\"].uplink: describe links in the platform file"},
+          {"link with platform",
+           head + platform + "senders:\n  - {name: a, rate: 1/s, to: example.com, size: 1KB, link: {bandwidth: 1Gbps}}\n",
+           12, 54, "senders[0].link: describe links in the platform file"},
+          {"uplink: target with platform", head + platform + servers + senders + event_line_16 + "uplink:x, fault: down}\n",
+           16, 31, "with platform: given, name a link of the platform file"},
+          {"degrade on a zone server",
+           head + platform + servers + senders + event_line_16 + "mailhost1.example.com, fault: degrade, factor: 0.5}\n",
+           16, 61, "degrade applies to links"},
+          {"refuse on a platform link",
+           head + platform + servers + senders + event_line_16 + "Backbone, fault: refuse}\n", 16, 48,
+           "refuse applies to servers"},
+      },
+      path);
 }
 
 // `# expect: LINE:COLUMN: part of the message` on the first line of each file,

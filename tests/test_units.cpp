@@ -1,9 +1,11 @@
-// Table-driven tests of the duration and rate parsers and of format_duration:
-// every unit, the edge cases the scenario contract calls errors, and the
-// text reports print.
+// Table-driven tests of the duration, rate, bandwidth, size, flops and speed
+// parsers and of format_duration: every unit, the edge cases the scenario
+// contract calls errors, and the text reports print.
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,8 +15,12 @@
 namespace {
 
 using mxsim::util::format_duration;
+using mxsim::util::parse_bandwidth;
+using mxsim::util::parse_bytes;
 using mxsim::util::parse_duration;
+using mxsim::util::parse_flops;
 using mxsim::util::parse_rate;
+using mxsim::util::parse_speed;
 
 struct Valid {
   const char* text;
@@ -125,6 +131,115 @@ TEST(FormatDuration, SingleUnitOutputRoundTrips) {
     ASSERT_TRUE(back.has_value()) << text;
     EXPECT_DOUBLE_EQ(*back, seconds) << text;
   }
+}
+
+// The network quantities share one shape: accepted text and its value, and
+// rejected text with part of the explanation.
+using Parser = std::optional<double> (*)(std::string_view, std::string*);
+
+void expect_values(Parser parse, const std::vector<Valid>& cases) {
+  for (const auto& c : cases) {
+    std::string why;
+    const auto got = parse(c.text, &why);
+    ASSERT_TRUE(got.has_value()) << '"' << c.text << "\": " << why;
+    EXPECT_DOUBLE_EQ(*got, c.expected) << '"' << c.text << '"';
+  }
+}
+
+void expect_rejected(Parser parse, const std::vector<Invalid>& cases) {
+  for (const auto& c : cases) {
+    std::string why;
+    EXPECT_FALSE(parse(c.text, &why).has_value()) << '"' << c.text << '"';
+    EXPECT_NE(why.find(c.why_contains), std::string::npos)
+        << '"' << c.text << "\": why was \"" << why << '"';
+    EXPECT_EQ(why.rfind("expected ", 0), 0u) << why;
+  }
+}
+
+TEST(ParseBandwidth, AcceptsBitsAndBytesPerSecond) {
+  expect_values(parse_bandwidth, {
+      {"8bps", 1},          {"8kbps", 1e3},        {"8Kbps", 1e3},       {"100Mbps", 12.5e6},
+      {"1Gbps", 125e6},     {"1Tbps", 125e9},      {"8bit/s", 1},        {"8kbit/s", 1e3},
+      {"100Mbit/s", 12.5e6}, {"10Gbit/s", 1.25e9}, {"1Bps", 1},          {"2kBps", 2e3},
+      {"2KBps", 2e3},       {"12.5MBps", 12.5e6},  {"1GBps", 1e9},       {"1B/s", 1},
+      {"3kB/s", 3e3},       {"3KB/s", 3e3},        {"5MB/s", 5e6},       {"2GB/s", 2e9},
+      {"1000", 1000},       {" 1e3 ", 1000},       {"+1Gbps", 125e6},    {"0.5Mbps", 62500},
+  });
+}
+
+TEST(ParseBandwidth, RejectsMalformedText) {
+  expect_rejected(parse_bandwidth, {
+      {"0", "positive"},           {"0Mbps", "positive"},
+      {"-1Mbps", "positive"},      {"nan", "finite"},
+      {"inf", "finite"},           {"1e308Tbps", "finite"},
+      {"1e999", "finite"},         {"100mbps", "bps, kbps, Mbps"},  // millibits: a typo
+      {"100MBPS", "Bps, kBps, MBps"}, {"100 Mbps", "right after the number"},
+      {"100Mb", "bits per second"}, {"100Mbps/s", "bytes per second"},
+      {"fast", "expected a bandwidth such as 100Mbps"}, {"", "expected a bandwidth"},
+      {"Mbps", "expected a bandwidth"},
+  });
+}
+
+TEST(ParseBytes, AcceptsDecimalAndBinaryUnits) {
+  expect_values(parse_bytes, {
+      {"0", 0},       {"512", 512},     {"10B", 10},          {"60kB", 60e3},
+      {"60KB", 60e3}, {"1.5MB", 1.5e6}, {"2GB", 2e9},         {"1TB", 1e12},
+      {"1KiB", 1024}, {"64KiB", 65536}, {"1MiB", 1048576},    {"1GiB", 1073741824.0},
+      {"1TiB", 1099511627776.0},        {" 4e3B ", 4000},     {"0KB", 0},
+  });
+}
+
+TEST(ParseBytes, RejectsMalformedText) {
+  expect_rejected(parse_bytes, {
+      {"-1KB", "non-negative"},    {"nan", "finite"},
+      {"inf", "finite"},           {"1e306TB", "finite"},
+      {"60kb", "B, kB, MB"},       {"60 KB", "right after the number"},
+      {"60KiBs", "KiB, MiB"},      {"60mB", "B, kB, MB"},
+      {"big", "expected a size"},  {"", "expected a size"},
+  });
+}
+
+TEST(ParseFlops, AcceptsSimGridUnits) {
+  expect_values(parse_flops, {
+      {"2e8", 2e8}, {"1f", 1},      {"3kf", 3e3}, {"3Kf", 3e3}, {"200Mf", 2e8},
+      {"1.5Gf", 1.5e9}, {"2Tf", 2e12}, {"1Pf", 1e15}, {"1Ef", 1e18}, {" 7 ", 7},
+  });
+}
+
+TEST(ParseFlops, RejectsMalformedText) {
+  expect_rejected(parse_flops, {
+      {"0", "positive"},          {"0Gf", "positive"},  {"-1Gf", "positive"},
+      {"nan", "finite"},          {"inf", "finite"},    {"1e306Ef", "finite"},
+      {"1gf", "f, kf, Mf"},       {"1Gf/s", "f, kf, Mf"},  // work is not a speed
+      {"1 Gf", "right after"},    {"1Gflops", "f, kf, Mf"},
+      {"lots", "expected a number of flops such as 2e8"},
+  });
+}
+
+TEST(ParseSpeed, AcceptsFlopsPerSecond) {
+  expect_values(parse_speed, {
+      {"1Gf", 1e9},   {"1Gf/s", 1e9},  {"500Mf", 5e8}, {"2.5Gf/s", 2.5e9}, {"1e9", 1e9},
+      {"1f/s", 1},    {"4kf/s", 4e3},  {"1Tf", 1e12},  {" 1Gf/s ", 1e9},
+  });
+}
+
+TEST(ParseSpeed, RejectsMalformedText) {
+  expect_rejected(parse_speed, {
+      {"0", "positive"},     {"0Gf/s", "positive"},  {"-1Gf", "positive"},
+      {"nan", "finite"},     {"inf/s", "finite"},    {"1e306Ef/s", "finite"},
+      {"1e9/s", "optionally followed by /s"},  // a bare number with /s: no unit
+      {"1Gf/m", "optionally followed by /s"},  {"1Gf /s", "optionally followed by /s"},
+      {"1GHz", "optionally followed by /s"},   {"quick", "expected a speed"},
+      {"", "expected a speed"},
+  });
+}
+
+TEST(ParseNetworkQuantities, WhyIsOptional) {
+  EXPECT_FALSE(parse_bandwidth("bogus").has_value());
+  EXPECT_FALSE(parse_bytes("bogus").has_value());
+  EXPECT_FALSE(parse_flops("bogus").has_value());
+  EXPECT_FALSE(parse_speed("bogus").has_value());
+  EXPECT_EQ(parse_bandwidth("8bps").value(), 1);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ extern "C" void on_stop_signal(int signal) {
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
                                    "and print a summary.\n\noptions");
-  std::string scenario_path, out_dir, trace_path, policy, format = "text";
+  std::string scenario_path, out_dir, trace_path, paje_path, policy, format = "text";
   std::uint64_t seed = 0;
   std::vector<std::string> limits;
   // clang-format off
@@ -58,6 +58,9 @@ int run_command(const std::vector<std::string>& args) {
        "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
        "outcome, duration_s); off by default")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)")
+      ("paje", po::value<std::string>(&paje_path),
+       "write SimGrid's Paje trace of the run (hosts, links and their use over time) to this file, for Paje "
+       "viewers such as ViTE; off by default")
       ("limit", po::value<std::vector<std::string>>(&limits),
        "NAME=VALUE: raise a limit on what the scenario may ask for (repeatable; the limits are listed below)");
   // clang-format on
@@ -90,6 +93,7 @@ int run_command(const std::vector<std::string>& args) {
   engine::Options run_options;
   run_options.seed = vm.count("seed") ? seed : scenario.seed;
   run_options.sim_log = vm.count("sim-log") > 0;
+  run_options.paje = paje_path;
   run_options.stop = &stop_requested;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);

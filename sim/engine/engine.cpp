@@ -3,45 +3,51 @@
 // here as the fastest way to drive a plain C++ model on SimGrid 3.32
 // (../shared/reference/simgrid-notes.md). Each server address is a SimGrid
 // host whose state profile comes from the scenario's `down` events; the
-// host's state-change signal tells the model when it dies or returns.
+// host's state-change signal tells the model when it dies or returns. Under
+// network sessions the same wait also covers the sessions' transfers and
+// work (platform.hpp), whose ends go back to the model.
 #include "engine/engine.hpp"
 
 #include <csignal>
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <limits>
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <simgrid/kernel/ProfileBuilder.hpp>
 #include <simgrid/s4u.hpp>
 #include <xbt/log.h>
 
+#include "engine/platform.hpp"
 #include "model/world.hpp"
 
 namespace sg4 = simgrid::s4u;
 
 namespace mxsim::engine {
-namespace {
-
-std::string state_profile(const std::vector<model::DownWindow>& windows) {
-  std::string text;
-  for (const auto& w : windows) {
-    text += fmt::format("{:.17g} 0\n", w.start);
-    if (std::isfinite(w.end)) text += fmt::format("{:.17g} 1\n", w.end);
-  }
-  return text;
-}
-
-}  // namespace
 
 Result run(const scenario::Scenario& scenario, const Options& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (!options.sim_log) xbt_log_control_set("root.thres:critical");
+  const bool network = scenario.engine.sessions == scenario::SessionKind::network;
 
   std::vector<std::string> args{"mxsim"};
 #ifdef MXSIM_SIMGRID_CONTEXTS
   args.push_back("--cfg=contexts/factory:" MXSIM_SIMGRID_CONTEXTS);
 #endif
+  if (network) {
+    // CM02: latencies and bandwidths as written (the default LV08 scales
+    // them to mimic TCP); no reverse-direction cross traffic for the acks.
+    args.emplace_back("--cfg=network/model:CM02");
+    args.emplace_back("--cfg=network/crosstraffic:0");
+  }
+  const std::string paje_temp = options.paje.empty() ? "" : options.paje + ".tmp";
+  if (!paje_temp.empty()) {
+    args.emplace_back("--cfg=tracing:yes");
+    args.emplace_back("--cfg=tracing/filename:" + paje_temp);
+    args.emplace_back("--cfg=tracing/platform:yes");
+    args.emplace_back("--cfg=tracing/uncategorized:yes");
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -56,35 +62,46 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   sigaction(SIGTERM, &saved_term, nullptr);
 
   model::RoundTripSessions sessions;
-  model::World world(scenario, {options.seed, options.timeseries, options.queue, true, options.trace}, sessions);
+  Platform platform;
+  Activities activities(platform);
+  model::World world(scenario,
+                     {options.seed, options.timeseries, options.queue, true, options.trace,
+                      network ? &activities : nullptr},
+                     sessions);
+  platform = build_platform(engine, scenario, world);
 
-  auto* zone = sg4::create_full_zone("mxsim");
-  auto* driver = zone->create_host("driver", 1e9);
-  std::unordered_map<const sg4::Host*, std::uint32_t> server_of;
-  const double bound = world.time_bound();
-  for (std::uint32_t s = 0; s < world.server_count(); ++s) {
-    auto* host = zone->create_host(fmt::format("server-{}-{}", s, world.server_address(s)), 1e9);
-    server_of[host] = s;
-    const auto windows = world.down_windows(s, bound);
-    if (!windows.empty())
-      host->set_state_profile(simgrid::kernel::profile::ProfileBuilder::from_string(
-          fmt::format("down-{}", s), state_profile(windows), -1));
-  }
-  zone->seal();
-
+  std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>> servers_on;
+  for (std::uint32_t s = 0; s < platform.servers.size(); ++s) servers_on[platform.servers[s]].push_back(s);
+  sg4::Link::on_state_change_cb([&](const sg4::Link& link) { activities.link_changed(link); });
   sg4::Host::on_state_change_cb([&](const sg4::Host& host) {
-    if (auto it = server_of.find(&host); it != server_of.end())
-      world.set_server_state(it->second, host.is_on(), sg4::Engine::get_clock());
+    activities.host_changed(host);
+    if (auto it = servers_on.find(&host); it != servers_on.end())
+      for (auto s : it->second) world.set_server_state(s, host.is_on(), sg4::Engine::get_clock());
   });
+  // Pitfall: SimGrid's deadlock detector ends run() early without an error.
   bool deadlock = false;
   sg4::Engine::on_deadlock_cb([&] { deadlock = true; });
 
+  if (!platform.link_changes.empty()) {
+    sg4::Actor::create("link-faults", platform.driver, [&] {
+      for (const auto& change : platform.link_changes) {
+        sg4::this_actor::sleep_until(change.time);
+        switch (change.kind) {
+          case Platform::LinkChange::Kind::off: change.link->turn_off(); break;
+          case Platform::LinkChange::Kind::on: change.link->turn_on(); break;
+          case Platform::LinkChange::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
+        }
+      }
+    })->daemonize();  // ends with the run
+  }
+
   double end = 0;
   bool complete = true;
-  sg4::Actor::create("world", driver, [&] {
+  sg4::Actor::create("world", platform.driver, [&] {
     int* never = nullptr;
     auto clock_comm = sg4::Mailbox::by_name("clock")->get_async<int>(&never);
-    const std::vector<sg4::ActivityPtr> clock{clock_comm};
+    auto& acts = activities.activities;
+    activities.hold(clock_comm);
     const double horizon = world.horizon();
     auto last_report = std::chrono::steady_clock::now();
     for (std::uint64_t step = 0;; ++step) {
@@ -102,17 +119,38 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
         }
       }
       double next = world.next_time();
-      if (next == model::World::kNever) break;  // every message has ended
+      // Every message has ended (activities still pending belong to sessions
+      // the model already closed, on hosts that died).
+      if (next == model::World::kNever && (acts.size() == 1 || world.in_flight() == 0)) break;
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
-      if (next > now) sg4::Activity::wait_any_for(clock, next - now);
+      if (next > now) {
+        ssize_t index = -1;
+        bool threw = false;
+        try {
+          index = sg4::Activity::wait_any_for(acts, std::isfinite(next) ? next - now : -1.0);
+        } catch (const simgrid::Exception&) {
+          threw = true;  // Pitfall: which activity failed is lost; cut() finds them
+        }
+        const double t = sg4::Engine::get_clock();
+        // What a host or link failure cut goes first (`index` may be one of them).
+        if (activities.cut(1, [&](auto ticket, bool ok) { world.activity_done(ticket, ok, t); }) > 0) continue;
+        if (threw) throw std::logic_error("a SimGrid activity failed with no host or link down under it");
+        if (index > 0) {
+          world.activity_done(activities.remove(static_cast<std::size_t>(index)), true, t);
+          continue;
+        }
+      }
       world.run_until(next);
       end = next;
       if (next >= horizon) break;
     }
+    for (std::size_t i = 1; i < acts.size(); ++i) acts[i]->cancel();
     clock_comm->cancel();
+    acts.clear();
   });
   engine.run();
+  if (!paje_temp.empty()) std::filesystem::rename(paje_temp, options.paje);
 
   Result result;
   result.deadlock = deadlock;

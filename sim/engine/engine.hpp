@@ -21,6 +21,7 @@ struct Options {
   std::ostream* queue = nullptr;
   std::ostream* trace = nullptr;  // one CSV line per connection attempt
   bool sim_log = false;  // let SimGrid print its own log
+  std::string paje;      // write SimGrid's Paje trace here (empty: none)
   // Set (from a signal handler, say) to stop the run early: the result then
   // holds what was measured so far, with summary["complete"] == false.
   const std::atomic<bool>* stop = nullptr;

@@ -46,6 +46,8 @@ enum class Kind : std::uint8_t {
   fault_end,        // a: scenario event index
   server_state,     // c: server, outcome: 1 up / 0 down
   attempt_ready,    // a: slot, b: token: the DNS answers arrived (dns_latency)
+  session_data,     // a: slot, b: token, c: server: network sessions reach DATA
+  activity_end,     // a: slot, b: token, c: server, outcome: 1 ok / 0 failed
 };
 
 struct Event {
@@ -74,6 +76,10 @@ struct Message {
   double submitted = 0;          // by the original sender: latencies count from here
   mta::RetryState retry;         // with the MTA holding it now (a relay restarts it)
   double attempt_start = 0;      // of the connection in progress (for the trace)
+  double bytes = 0;              // network sessions: the message's size
+  double processing = 0;         // this session's service seconds, or flops of work
+  bool computing = false;        // network sessions: the activity in flight is the work
+  std::uint32_t session_server = 0;  // the server of the session in progress
   bool first_hop_done = false;
   bool waiting_retry = false;
   bool holds_delivery = false;  // counts against its MTA's destination concurrency
@@ -167,6 +173,9 @@ struct Group {
   std::vector<dns::NameId> domains;
   std::vector<double> cumulative_weight;
   util::Rng arrivals;
+  std::optional<scenario::Distribution> size;  // network sessions: bytes per message
+  util::Rng sizes;
+  int relay_server = -1;  // a relay's group: the server it sends from
 };
 
 struct DomainLayout {
@@ -218,9 +227,14 @@ struct World::Impl {
 
   std::vector<std::string> warnings;
   std::set<std::string> warned;
+  bool network = false;  // engine: {sessions: network}
 
   Impl(const scenario::Scenario& s, RunOptions o, SessionModel& m)
-      : scenario(s), options(o), sessions(m), db(scenario::build_zone(s)) {}
+      : scenario(s), options(o), sessions(m), db(scenario::build_zone(s)),
+        network(s.engine.sessions == scenario::SessionKind::network) {
+    if (network && options.resources == nullptr)
+      throw std::invalid_argument("network sessions need the engine's resources");
+  }
 
   // ---- set-up -------------------------------------------------------------
 
@@ -310,6 +324,7 @@ struct World::Impl {
       group.rate = 0;
       group.first_mta = static_cast<std::uint32_t>(mtas.size());
       group.mtas = 1;
+      group.relay_server = static_cast<int>(s);
       group.rtt.assign(servers.size(), server.spec.relay_rtt);
       groups.push_back(std::move(group));
       const auto g = static_cast<std::uint32_t>(groups.size() - 1);
@@ -358,6 +373,8 @@ struct World::Impl {
       }
       for (auto& w : group.cumulative_weight) w /= total;
       group.arrivals = util::Rng::derive(options.seed, util::stable_hash("arrivals:" + g.name));
+      group.size = g.size;
+      group.sizes = util::Rng::derive(options.seed, util::stable_hash("sizes:" + g.name));
       groups.push_back(std::move(group));
     }
     mtas.reserve(mta_count);
@@ -428,6 +445,7 @@ struct World::Impl {
     std::size_t updates = 0;
     for (std::uint32_t i = 0; i < scenario.events.size(); ++i) {
       const auto& e = scenario.events[i];
+      if (e.on_link) continue;  // link faults are SimGrid link profiles (the engine)
       switch (e.fault) {
         case Fault::zone_update: event_update[i] = updates++; break;
         case Fault::servfail: event_domain[i] = db.find_name(e.target); break;
@@ -486,6 +504,12 @@ struct World::Impl {
       case Kind::attempt_ready:
         if (slab[e.a].token == e.b) try_next(e.a, e.time);
         break;
+      case Kind::session_data:
+        if (slab[e.a].token == e.b) session_data(e.a, e.c, e.time);
+        break;
+      case Kind::activity_end:
+        if (slab[e.a].token == e.b) activity_end(e.a, e.c, e.outcome != 0, e.time);
+        break;
     }
   }
 
@@ -541,6 +565,7 @@ struct World::Impl {
     m.first_hop_done = false;
     m.waiting_retry = false;
     m.holds_delivery = false;
+    m.bytes = network && group.size ? draw(*group.size, group.sizes) : 0;
     stats->submitted(now);
     schedule_arrival(g, now);
     attempt(slot, now);
@@ -680,6 +705,8 @@ struct World::Impl {
       push(now + after, Kind::connect_failed, slot, m.token, s, static_cast<std::uint8_t>(outcome));
     };
     if (!server.up) return fail(profile.connect_timeout, Outcome::timeout);      // no answer to SYN
+    if (network && !options.resources->reachable(m.group, s))
+      return fail(profile.connect_timeout, Outcome::timeout);  // a link on the way is down
     if (server.refusing > 0) return fail(rtt, Outcome::refused);                 // RST to the SYN
     if (server.tempfailing > 0) return fail(2 * rtt, Outcome::tempfail);         // 421 greeting
     if (server.in_use < server.spec.sessions) {
@@ -707,17 +734,27 @@ struct World::Impl {
     fail(profile.connect_timeout, Outcome::timeout);  // overflow drop: the SYN is ignored
   }
 
-  double draw_service(Server& server) {
-    const auto& d = server.spec.service;
+  static double draw(const scenario::Distribution& d, util::Rng& rng) {
     switch (d.kind) {
       case scenario::Distribution::Kind::constant: return d.mean;
-      case scenario::Distribution::Kind::exponential: return server.rng.exponential(d.mean);
+      case scenario::Distribution::Kind::exponential: return rng.exponential(d.mean);
       case scenario::Distribution::Kind::lognormal: {
         const double mu = std::log(d.mean) - d.sigma * d.sigma / 2;
-        return std::exp(mu + d.sigma * server.rng.normal());
+        return std::exp(mu + d.sigma * rng.normal());
       }
     }
     return d.mean;
+  }
+
+  // A session's processing, already scaled by any `slow` fault: seconds of
+  // service or, for a server with `work` under network sessions, flops.
+  // Under round-trip sessions `work` counts as work/speed seconds on a core
+  // of its own (no sharing: that is what network sessions add).
+  double draw_processing(Server& server) {
+    const auto& spec = server.spec;
+    if (!spec.work) return draw(spec.service, server.rng) * server.slow_factor;
+    const double flops = draw(*spec.work, server.rng) * server.slow_factor;
+    return network ? flops : flops / spec.cpu->speed;
   }
 
   void start_session(std::uint32_t slot, std::uint32_t s, double now) {
@@ -728,9 +765,48 @@ struct World::Impl {
     m.active_pos = static_cast<std::uint32_t>(server.active.size());
     server.active.push_back(slot);
     stats->session_started(now, s);
-    const double service = draw_service(server) * server.slow_factor;
-    const double length = sessions.duration({s, group.rtt[s], group.profile.round_trips, service});
+    m.session_server = s;
+    m.processing = draw_processing(server);
+    if (network) {
+      // Every round trip but the last comes before the DATA transfer; the
+      // transfer itself carries the message one way, the 250 comes back.
+      return push(now + group.rtt[s] * (group.profile.round_trips - 1), Kind::session_data, slot, m.token, s);
+    }
+    const double length = sessions.duration({s, group.rtt[s], group.profile.round_trips, m.processing});
     push(now + length, Kind::session_done, slot, m.token, s);
+  }
+
+  Resources::Ticket ticket(std::uint32_t slot) const {
+    return (static_cast<Resources::Ticket>(slot) << 32) | slab[slot].token;
+  }
+
+  void session_data(std::uint32_t slot, std::uint32_t s, double now) {
+    auto& m = slab[slot];
+    m.computing = false;
+    if (!options.resources->transfer(ticket(slot), m.group, s, m.bytes)) session_failed(slot, s, now);
+  }
+
+  void activity_end(std::uint32_t slot, std::uint32_t s, bool ok, double now) {
+    auto& m = slab[slot];
+    if (!ok) return session_failed(slot, s, now);
+    const double back = groups[m.group].rtt[s] / 2;  // the 250 after the data
+    if (m.computing) return push(now + back, Kind::session_done, slot, m.token, s);
+    if (servers[s].spec.work) {
+      m.computing = true;
+      if (!options.resources->compute(ticket(slot), s, m.processing)) session_failed(slot, s, now);
+      return;
+    }
+    push(now + m.processing + back, Kind::session_done, slot, m.token, s);
+  }
+
+  // A transfer or the work failed (a link or host went down under it): the
+  // client hears nothing more and gives up after its command timeout.
+  void session_failed(std::uint32_t slot, std::uint32_t s, double now) {
+    release_session(slot, s, now);
+    auto& m = slab[slot];
+    ++m.token;
+    push(now + groups[m.group].profile.command_timeout, Kind::connect_failed, slot, m.token, s,
+         static_cast<std::uint8_t>(Outcome::timeout));
   }
 
   // Frees the session `slot` held on server `s`; waiting connections take it.
@@ -1069,6 +1145,14 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
     w.schedule_arrival(g, 0.0);
   }
   if (options.trace) *options.trace << "start_s,message,sender,mta,address,host,outcome,duration_s\n";
+  if (!w.network) {
+    const bool links = std::any_of(scenario.servers.begin(), scenario.servers.end(),
+                                   [](const auto& s) { return s.uplink.has_value(); }) ||
+                       std::any_of(scenario.senders.begin(), scenario.senders.end(),
+                                   [](const auto& g) { return g.link.has_value() || g.size.has_value(); });
+    if (links)
+      w.warnings.push_back("uplink, link and size take effect only with engine: {sessions: network}");
+  }
 }
 
 World::~World() = default;
@@ -1094,6 +1178,21 @@ void World::set_server_state(std::uint32_t server, bool up, double t) {
 }
 
 std::size_t World::server_count() const { return impl_->servers.size(); }
+const scenario::ServerSpec& World::server_spec(std::uint32_t s) const { return impl_->servers[s].spec; }
+std::vector<std::uint32_t> World::servers_for_key(const std::string& key) const { return impl_->servers_named(key); }
+std::size_t World::group_count() const { return impl_->groups.size(); }
+const std::string& World::group_name(std::uint32_t g) const { return impl_->groups[g].name; }
+int World::group_relay_server(std::uint32_t g) const { return impl_->groups[g].relay_server; }
+double World::group_rtt(std::uint32_t g, std::uint32_t s) const { return impl_->groups[g].rtt[s]; }
+void World::set_round_trip(std::uint32_t g, std::uint32_t s, double rtt) { impl_->groups[g].rtt[s] = rtt; }
+
+void World::activity_done(Resources::Ticket ticket, bool ok, double t) {
+  const auto slot = static_cast<std::uint32_t>(ticket >> 32);
+  const auto token = static_cast<std::uint32_t>(ticket & 0xffffffffU);
+  auto& w = *impl_;
+  if (slot >= w.slab.size() || w.slab[slot].token != token) return;  // the session ended otherwise
+  w.push(t, Kind::activity_end, slot, token, w.slab[slot].session_server, ok ? 1 : 0);
+}
 const std::string& World::server_host(std::uint32_t s) const { return impl_->servers[s].host; }
 const std::string& World::server_address(std::uint32_t s) const { return impl_->servers[s].address; }
 
@@ -1110,10 +1209,13 @@ std::vector<DownWindow> World::down_windows(std::uint32_t server, double until) 
       if (!e.every) break;
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
-  // Merge overlaps so that the host state profile alternates off/on.
+  return merge_windows(std::move(out));
+}
+
+std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows) {
+  std::sort(windows.begin(), windows.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
   std::vector<DownWindow> merged;
-  for (const auto& d : out) {
+  for (const auto& d : windows) {
     if (!merged.empty() && d.start <= merged.back().end) {
       merged.back().end = std::max(merged.back().end, d.end);
     } else {

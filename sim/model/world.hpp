@@ -37,6 +37,24 @@ class RoundTripSessions final : public SessionModel {
   double duration(const SessionRequest& r) override { return r.rtt * r.round_trips + r.service; }
 };
 
+// The `network` session model (engine: {sessions: network}) runs the parts
+// of a session that share resources on them: the DATA transfer over the
+// links between a sender group's host and a server, and the server's work on
+// its cores. The engine implements this with SimGrid activities and reports
+// each one's end through World::activity_done(ticket, ...). The round trips
+// of the dialogue stay model timers, with the route's latency.
+class Resources {
+ public:
+  using Ticket = std::uint64_t;
+  virtual ~Resources() = default;
+  // False when the transfer cannot start (an endpoint or a link is down): the
+  // model then treats it as failed at once.
+  virtual bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) = 0;
+  virtual bool compute(Ticket ticket, std::uint32_t server, double flops) = 0;
+  // Every link between the group's host and the server is up.
+  virtual bool reachable(std::uint32_t group, std::uint32_t server) = 0;
+};
+
 struct RunOptions {
   std::uint64_t seed = 1;
   std::ostream* timeseries = nullptr;  // CSV rows as bins close; null: not kept
@@ -46,12 +64,18 @@ struct RunOptions {
   bool outages_from_engine = false;
   // One CSV line per connection attempt (--trace); null: nothing is written.
   std::ostream* trace = nullptr;
+  // Required when the scenario asks for network sessions.
+  Resources* resources = nullptr;
 };
 
 struct DownWindow {
   double start = 0;
   double end = 0;
 };
+
+// Sorted, with overlapping and touching windows joined: a state profile
+// that alternates off and on.
+std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows);
 
 class World {
  public:
@@ -72,9 +96,24 @@ class World {
   // A server's host went down or came back at `t` (from the engine).
   void set_server_state(std::uint32_t server, bool up, double t);
 
+  // Network sessions. Groups are the scenario's sender groups in order, then
+  // one per relay server (which sends from that server's host).
+  std::size_t group_count() const;
+  const std::string& group_name(std::uint32_t group) const;
+  int group_relay_server(std::uint32_t group) const;  // -1: a sender group
+  double group_rtt(std::uint32_t group, std::uint32_t server) const;
+  // The round trip the dialogue pays between a group's host and a server
+  // (network sessions: twice the route's latency). Before the run starts.
+  void set_round_trip(std::uint32_t group, std::uint32_t server, double rtt);
+  // A transfer or computation the model asked for ended at `t`, or failed.
+  void activity_done(Resources::Ticket ticket, bool ok, double t);
+
   std::size_t server_count() const;
   const std::string& server_host(std::uint32_t server) const;
   const std::string& server_address(std::uint32_t server) const;
+  const scenario::ServerSpec& server_spec(std::uint32_t server) const;
+  // The servers a scenario key (host name or address) names.
+  std::vector<std::uint32_t> servers_for_key(const std::string& key) const;
   // `down` windows of a server, periodic ones expanded up to `until`.
   std::vector<DownWindow> down_windows(std::uint32_t server, double until) const;
   // No message can still be alive after this time (arrivals end, plus the

@@ -43,6 +43,7 @@ constexpr long long kMaxBacklog = 1'000'000;
 constexpr long kMaxBins = 1'000'000;
 constexpr double kMaxFactor = 1e6;              // slow events
 constexpr double kMaxSigma = 10;                // lognormal: exp(sigma^2) beyond this overflows
+constexpr long long kMaxCores = 1024;           // cpu.cores of one server
 constexpr int kMaxOccurrences = 10'000;         // periodic events compared per pair...
 constexpr long kOccurrenceBudget = 20'000'000;  // ...and over all pairs: beyond, trust the user
 
@@ -228,10 +229,37 @@ struct ZoneRef {
   Location where;
 };
 
-// A fault window on one server for the overlap check.
+// A fault window on one server (its addresses) or one link for the overlap check.
 struct FaultWindow {
   std::size_t event;
-  std::vector<dns::AddressId> addresses;  // sorted
+  std::vector<dns::AddressId> addresses;  // sorted; empty for a link
+};
+
+// A quantity of the network session model written with a unit, and its bound.
+struct Quantity {
+  std::string_view expected;  // for a value that is not text
+  std::optional<double> (*parse)(std::string_view, std::string*);
+  double max;
+  std::string_view limit;     // "is too ...: the limit is <limit>"
+};
+
+constexpr Quantity kBandwidth{"expected a bandwidth such as 100Mbps, 1Gbps or 12.5MBps",
+                              util::parse_bandwidth, 1e15,
+                              "high: the limit is 1e15 bytes per second (8000Tbps)"};
+constexpr Quantity kSize{"expected a size such as 60KB, 1.5MB or 64KiB", util::parse_bytes, 1e12,
+                         "large: the limit is 1e12 bytes (1TB)"};
+constexpr Quantity kWork{"expected a number of flops such as 2e8, 200Mf or 1.5Gf",
+                         util::parse_flops, 1e18, "large: the limit is 1e18 flops (1Ef)"};
+constexpr Quantity kSpeed{"expected a speed such as 1Gf, 500Mf or 2.5Gf/s", util::parse_speed, 1e15,
+                          "high: the limit is 1e15 flop/s (1Pf)"};
+
+// An event target that, with a platform file, names a link of that file
+// unless the zone knows it; decided once the zone is parsed.
+struct PlatformTarget {
+  std::size_t event;
+  std::string text;       // as written: platform link names keep their case
+  std::size_t ref;        // its entry in Loader::refs_
+  Location fault_where;   // of the fault's value
 };
 
 class Loader {
@@ -284,6 +312,7 @@ class Loader {
                      std::span<const std::string_view> options) const;
   std::string server_key(const Entry& entry, const std::string& path) const;
   std::string domain(const YAML::Node& node, const Location& where, const std::string& path) const;
+  double quantity(const Entry& entry, const std::string& path, const Quantity& q) const;
 
   bool is_block_scalar(const YAML::Node& node) const;
   Location text_where(const YAML::Node& node) const;
@@ -293,23 +322,52 @@ class Loader {
                                         : text_value;
   }
   void read_header(const Fields& top, Scenario& scenario) const;
+  void read_engine(const Fields& top, Scenario& scenario);
   void read_zone(const Fields& top, Scenario& scenario);
   void read_servers(const Entry& entry, Scenario& scenario);
   void read_senders(const Entry& entry, Scenario& scenario);
   void read_events(const Entry& entry, Scenario& scenario);
   ServerSpec read_server(const Entry& entry);
-  Distribution read_service(const Entry& entry, const std::string& path) const;
+  // How one distribution's values are written: service times, flops, sizes.
+  struct DistributionUnits {
+    std::string_view what;       // "a duration": for "expected <what> or a map {dist, mean, sigma}"
+    std::string_view mean_hint;  // for a missing mean
+    double (Loader::*value)(const Entry&, const std::string&) const;
+    double max;  // bound of a lognormal mean derived from its median
+    std::string_view limit;
+  };
+  double service_time(const Entry& entry, const std::string& path) const {
+    return duration(entry, path, true);
+  }
+  double work_flops(const Entry& entry, const std::string& path) const {
+    return quantity(entry, path, kWork);
+  }
+  // A message has bytes to transfer; parse_bytes alone allows 0.
+  double message_size(const Entry& entry, const std::string& path) const {
+    const double bytes = quantity(entry, path, kSize);
+    if (bytes <= 0) fail_expected(entry, path, "expected a positive size such as 60KB");
+    return bytes;
+  }
+  Distribution read_distribution(const Entry& entry, const std::string& path,
+                                 const DistributionUnits& units) const;
+  LinkSpec read_link(const Entry& entry, const std::string& path) const;
+  CpuSpec read_cpu(const Entry& entry, const std::string& path) const;
   SenderGroup read_sender(const YAML::Node& node, const std::string& path);
   void read_rtt(const Entry& entry, const std::string& path, SenderGroup& group);
   void read_to(const Entry& entry, const std::string& path, SenderGroup& group);
   void read_overrides(const Entry& entry, const std::string& path, SenderGroup& group) const;
-  Event read_event(const YAML::Node& node, const std::string& path);
-  void read_fault(const Fields& map, Event& event);
+  Event read_event(const YAML::Node& node, const std::string& path, const Scenario& scenario);
+  void read_fault(const Fields& map, Event& event, const Scenario& scenario);
+  void read_link_target(const Entry& target, const std::string& path, Event& event,
+                        const Scenario& scenario) const;
+  void check_link_fault(const Event& event, const Location& fault_where,
+                        const std::string& fault_path) const;
   Report read_report(const Entry& entry, const Scenario& scenario) const;
 
   dns::ZoneDb parse_zones(const Scenario& scenario) const;
   void check_expanded_size(const YAML::Node& root) const;
   void check_report_rows(const Scenario& scenario, const dns::ZoneDb& db, const Fields& top) const;
+  void resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db);
   void check_zone_refs(const Scenario& scenario, const dns::ZoneDb& db) const;
   void check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) const;
   std::vector<dns::AddressId> addresses_of_key(const dns::ZoneDb& db, const std::string& key) const;
@@ -323,6 +381,9 @@ class Loader {
   std::vector<ZoneRef> refs_;
   std::vector<std::string> event_paths_;  // "events[i]", by event index
   std::string zone_key_;                  // zone or zone_file, for messages
+  bool network_ = false;                  // engine: {sessions: network}
+  bool platform_ = false;                 // platform: given
+  std::vector<PlatformTarget> platform_targets_;
 };
 
 // --- maps and scalars --------------------------------------------------------
@@ -440,6 +501,16 @@ std::string Loader::domain(const YAML::Node& node, const Location& where,
   return name;
 }
 
+double Loader::quantity(const Entry& entry, const std::string& path, const Quantity& q) const {
+  if (!entry.value.IsScalar()) fail_expected(entry, path, q.expected);
+  std::string why;
+  const auto value = q.parse(entry.value.Scalar(), &why);
+  if (!value) fail_expected(entry, path, why);
+  if (*value > q.max)
+    fail(at(entry), path, fmt::format("{} is too {}", shown(entry.value.Scalar()), q.limit));
+  return *value;
+}
+
 // --- the zone ----------------------------------------------------------------
 
 bool Loader::is_block_scalar(const YAML::Node& node) const {
@@ -537,11 +608,13 @@ void Loader::read_zone(const Fields& top, Scenario& scenario) {
 
 // --- servers -----------------------------------------------------------------
 
-Distribution Loader::read_service(const Entry& entry, const std::string& path) const {
+Distribution Loader::read_distribution(const Entry& entry, const std::string& path,
+                                       const DistributionUnits& units) const {
   if (entry.value.IsScalar())
-    return Distribution{Distribution::Kind::constant, duration(entry, path, true), 0.0};
-  const Fields map = fields(entry.value, path, at(entry), "a duration or a map {dist, mean, sigma}",
-                            {"dist", "mean", "sigma"});
+    return Distribution{Distribution::Kind::constant, (this->*units.value)(entry, path), 0.0};
+  const Fields map = fields(entry.value, path, at(entry),
+                            fmt::format("{} or a map {{dist, mean, sigma}}", units.what),
+                            {"dist", "mean", "median", "sigma"});
   static constexpr std::array<std::string_view, 3> kDists{"constant", "exponential", "lognormal"};
   const std::string dist = choice(required(map, "dist", "constant, exponential or lognormal"),
                                   child(path, "dist"), kDists);
@@ -549,12 +622,11 @@ Distribution Loader::read_service(const Entry& entry, const std::string& path) c
   out.kind = dist == "constant"      ? Distribution::Kind::constant
              : dist == "exponential" ? Distribution::Kind::exponential
                                      : Distribution::Kind::lognormal;
-  out.mean = duration(required(map, "mean", "the mean service time, e.g. mean: 200ms"),
-                      child(path, "mean"), true);
+  const bool lognormal = out.kind == Distribution::Kind::lognormal;
   const Entry* sigma = map.find("sigma");
-  if (out.kind == Distribution::Kind::lognormal && sigma == nullptr)
+  if (lognormal && sigma == nullptr)
     fail(map.where, path, "missing key \"sigma\" (lognormal needs its shape, e.g. sigma: 0.5)");
-  if (out.kind != Distribution::Kind::lognormal && sigma != nullptr)
+  if (!lognormal && sigma != nullptr)
     fail(at(sigma->key_node), path, "sigma applies only to dist: lognormal");
   if (sigma != nullptr) {
     const auto sigma_path = child(path, "sigma");
@@ -563,7 +635,53 @@ Distribution Loader::read_service(const Entry& entry, const std::string& path) c
     if (out.sigma > kMaxSigma)
       fail(at(*sigma), sigma_path, fmt::format("at most {} is supported", kMaxSigma));
   }
+  // A lognormal may be given by its median, exp(mu), which people measure
+  // more readily than the mean; Distribution keeps the mean either way.
+  const Entry* median = map.find("median");
+  if (median != nullptr && !lognormal)
+    fail(at(median->key_node), path, "median applies only to dist: lognormal; write mean");
+  if (median != nullptr && map.find("mean") != nullptr)
+    fail(at(median->key_node), path, "mean and median are both given; keep one of them");
+  if (median == nullptr) {
+    out.mean = (this->*units.value)(
+        required(map, "mean",
+                 lognormal ? fmt::format("{}, or median", units.mean_hint) : units.mean_hint),
+        child(path, "mean"));
+    return out;
+  }
+  const auto median_path = child(path, "median");
+  const double value = (this->*units.value)(*median, median_path);
+  out.mean = value * std::exp(out.sigma * out.sigma / 2);
+  if (out.mean > units.max)
+    fail(at(*median), median_path,
+         fmt::format("with sigma {:g} the mean is {:.3g}, too {}", out.sigma, out.mean, units.limit));
   return out;
+}
+
+LinkSpec Loader::read_link(const Entry& entry, const std::string& path) const {
+  if (platform_)
+    fail(at(entry.key_node), path,
+         "describe links in the platform file: with platform: given, the scenario names no links");
+  const Fields map = fields(entry.value, path, at(entry), "a map {bandwidth, latency}",
+                            {"bandwidth", "latency"});
+  LinkSpec link;
+  link.where = at(entry);
+  link.bandwidth = quantity(
+      required(map, "bandwidth", "bytes or bits per second, e.g. bandwidth: 100Mbps"),
+      child(path, "bandwidth"), kBandwidth);
+  if (const Entry* e = map.find("latency")) link.latency = duration(*e, child(path, "latency"), false);
+  return link;
+}
+
+CpuSpec Loader::read_cpu(const Entry& entry, const std::string& path) const {
+  const Fields map = fields(entry.value, path, at(entry), "a map {cores, speed}", {"cores", "speed"});
+  CpuSpec cpu;
+  cpu.where = at(entry);
+  if (const Entry* e = map.find("cores"))
+    cpu.cores = static_cast<int>(integer(*e, child(path, "cores"), 1, kMaxCores));
+  cpu.speed = quantity(required(map, "speed", "flop/s of each core, e.g. speed: 1Gf"),
+                       child(path, "speed"), kSpeed);
+  return cpu;
 }
 
 ServerSpec Loader::read_server(const Entry& entry) {
@@ -573,7 +691,7 @@ ServerSpec Loader::read_server(const Entry& entry) {
   const std::string path = fmt::format("servers[{}]", shown(entry.key));
   const Fields map = fields(entry.value, path, at(entry), "a map of server settings",
                             {"sessions", "backlog", "weight", "overflow", "service", "role", "relay",
-                             "greylist", "reject"});
+                             "greylist", "reject", "uplink", "cpu", "work"});
   if (const Entry* e = map.find("sessions"))
     spec.sessions = static_cast<int>(integer(*e, child(path, "sessions"), 1, kMaxSessions));
   if (const Entry* e = map.find("backlog"))
@@ -590,7 +708,12 @@ ServerSpec Loader::read_server(const Entry& entry) {
     spec.overflow = choice(*e, child(path, "overflow"), kOverflows) == "drop" ? Overflow::drop
                                                                               : Overflow::tempfail;
   }
-  if (const Entry* e = map.find("service")) spec.service = read_service(*e, child(path, "service"));
+  if (const Entry* e = map.find("service")) {
+    static constexpr DistributionUnits kServiceUnits{
+        "a duration", "the mean service time, e.g. mean: 200ms", &Loader::service_time, kMaxTime,
+        "long: the limit is 365d"};
+    spec.service = read_distribution(*e, child(path, "service"), kServiceUnits);
+  }
   if (const Entry* e = map.find("role")) {
     static constexpr std::array<std::string_view, 2> kRoles{"final", "relay"};
     spec.role = choice(*e, child(path, "role"), kRoles) == "relay" ? Role::relay : Role::final;
@@ -634,6 +757,22 @@ ServerSpec Loader::read_server(const Entry& entry) {
       fail_expected(fraction, child(rj_path, "fraction"), "expected a number from 0 to 1");
     if (const Entry* c = rj.find("code"))
       spec.reject_code = static_cast<int>(integer(*c, child(rj_path, "code"), 500, 599));
+  }
+  if (const Entry* e = map.find("uplink")) spec.uplink = read_link(*e, child(path, "uplink"));
+  const Entry* cpu = map.find("cpu");
+  const Entry* work = map.find("work");
+  if (cpu != nullptr && work == nullptr)
+    fail(at(cpu->key_node), path,
+         "missing key \"work\" (cpu needs the flops each message costs, e.g. work: 200Mf)");
+  if (work != nullptr && cpu == nullptr)
+    fail(at(work->key_node), path,
+         "missing key \"cpu\" (work needs processors to run on, e.g. cpu: {cores: 8, speed: 1Gf})");
+  if (cpu != nullptr) {
+    static constexpr DistributionUnits kWorkUnits{"a number of flops such as 200Mf",
+                                                  "the mean flops per message, e.g. mean: 200Mf",
+                                                  &Loader::work_flops, kWork.max, kWork.limit};
+    spec.cpu = read_cpu(*cpu, child(path, "cpu"));
+    spec.work = read_distribution(*work, child(path, "work"), kWorkUnits);
   }
   refs_.push_back({ZoneRef::Kind::server, "servers", spec.key, spec.where});
   return spec;
@@ -701,7 +840,8 @@ void Loader::read_overrides(const Entry& entry, const std::string& path, SenderG
 SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path) {
   const Fields map =
       fields(node, path, at(node), "a map of sender settings",
-             {"name", "mtas", "profile", "selection", "rate", "rtt", "to", "overrides", "dns_latency"});
+             {"name", "mtas", "profile", "selection", "rate", "rtt", "to", "overrides", "dns_latency",
+              "link", "size"});
   SenderGroup group;
   group.where = at(node);
   const Entry& name = required(map, "name", "a name for this sender group");
@@ -741,12 +881,82 @@ SenderGroup Loader::read_sender(const YAML::Node& node, const std::string& path)
   read_to(required(map, "to", "recipient domains, e.g. to: {example.com: 1}"), child(path, "to"),
           group);
   if (const Entry* e = map.find("overrides")) read_overrides(*e, child(path, "overrides"), group);
+  if (const Entry* e = map.find("link")) group.link = read_link(*e, child(path, "link"));
+  if (const Entry* e = map.find("size")) {
+    static constexpr DistributionUnits kSizeUnits{"a size such as 60KB",
+                                                  "the mean message size, e.g. mean: 60KB",
+                                                  &Loader::message_size, kSize.max, kSize.limit};
+    group.size = read_distribution(*e, child(path, "size"), kSizeUnits);
+    group.size_where = at(*e);
+  } else if (network_) {
+    fail(group.where, path,
+         "missing key \"size\": size is required with engine: {sessions: network}: the DATA "
+         "transfer needs a message size, e.g. size: 60KB");
+  }
   return group;
 }
 
 // --- events ------------------------------------------------------------------
 
-void Loader::read_fault(const Fields& map, Event& event) {
+// `uplink:SERVER-KEY` or `link:SENDER-GROUP`: a link the scenario describes.
+void Loader::read_link_target(const Entry& target, const std::string& path, Event& event,
+                              const Scenario& scenario) const {
+  const std::string& raw = target.value.Scalar();
+  if (platform_)
+    fail(at(target), path,
+         fmt::format("{}: uplink: and link: name links the scenario describes; with platform: "
+                     "given, name a link of the platform file",
+                     shown(raw)));
+  event.on_link = true;
+  constexpr std::string_view kUplink = "uplink:";
+  if (raw.starts_with(kUplink)) {
+    const std::string text = raw.substr(kUplink.size());
+    const std::string key = canonical_server_key(text);
+    const auto spec = std::find_if(scenario.servers.begin(), scenario.servers.end(),
+                                   [&](const ServerSpec& s) { return s.key == key; });
+    if (spec == scenario.servers.end())
+      fail(at(target), path,
+           fmt::format("{} names no entry of servers (uplink: is followed by a server key)",
+                       shown(raw)));
+    if (!spec->uplink)
+      fail(at(target), path,
+           fmt::format("{}: servers[{}] at line {} has no uplink", shown(raw), shown(spec->key),
+                       spec->where.line));
+    event.target = std::string(kUplink) + key;
+    return;
+  }
+  const std::string name = raw.substr(raw.find(':') + 1);
+  const auto group = std::find_if(scenario.senders.begin(), scenario.senders.end(),
+                                  [&](const SenderGroup& g) { return g.name == name; });
+  if (group == scenario.senders.end())
+    fail(at(target), path,
+         fmt::format("{} names no sender group (link: is followed by a sender group's name)",
+                     shown(raw)));
+  if (!group->link)
+    fail(at(target), path,
+         fmt::format("{}: sender group {} at line {} has no link", shown(raw), shown(group->name),
+                     group->where.line));
+  event.target = raw;
+}
+
+// Only down and degrade apply to a link, and degrade only to a link.
+void Loader::check_link_fault(const Event& event, const Location& fault_where,
+                              const std::string& fault_path) const {
+  if (event.on_link && event.fault != Fault::down && event.fault != Fault::degrade)
+    fail(fault_where, fault_path,
+         fmt::format("{} applies to servers; a link ({}) can only be down or degrade",
+                     event.fault == Fault::refuse     ? "refuse"
+                     : event.fault == Fault::tempfail ? "tempfail"
+                                                      : "slow",
+                     shown(event.target)));
+  if (!event.on_link && event.fault == Fault::degrade)
+    fail(fault_where, fault_path,
+         fmt::format("degrade applies to links, and {} is a server; write target: uplink:SERVER "
+                     "or link:SENDER-GROUP",
+                     shown(event.target)));
+}
+
+void Loader::read_fault(const Fields& map, Event& event, const Scenario& scenario) {
   const Entry* target = map.find("target");
   const Entry* dns_domain = map.find("dns");
   const Entry* zone = map.find("zone");
@@ -755,11 +965,12 @@ void Loader::read_fault(const Fields& map, Event& event) {
   const int kinds = (target != nullptr) + (dns_domain != nullptr) + (zone != nullptr);
   if (kinds != 1)
     fail(map.where, map.path,
-         "expected exactly one of target (a server fault), dns (a DNS fault) or zone (a zone "
+         "expected exactly one of target (a server or link fault), dns (a DNS fault) or zone (a zone "
          "update)");
   if (factor != nullptr &&
-      (fault == nullptr || !fault->value.IsScalar() || fault->value.Scalar() != "slow"))
-    fail(at(factor->key_node), map.path, "factor applies only to fault: slow");
+      (fault == nullptr || !fault->value.IsScalar() ||
+       (fault->value.Scalar() != "slow" && fault->value.Scalar() != "degrade")))
+    fail(at(factor->key_node), map.path, "factor applies only to fault: slow or degrade");
 
   if (zone != nullptr) {
     if (fault != nullptr) fail(at(fault->key_node), map.path, "a zone update takes no fault");
@@ -780,20 +991,45 @@ void Loader::read_fault(const Fields& map, Event& event) {
     return;
   }
   const auto path = child(map.path, "target");
-  const Entry& fault_entry = required(map, "fault", "down, refuse, tempfail or slow");
+  const auto fault_path = child(map.path, "fault");
+  const Entry& fault_entry = required(map, "fault", "down, refuse, tempfail, slow or degrade");
   if (fault_entry.value.IsScalar() && fault_entry.value.Scalar() == "servfail")
-    fail(at(fault_entry), child(map.path, "fault"),
+    fail(at(fault_entry), fault_path,
          "servfail is a DNS fault: write dns: DOMAIN instead of target");
-  static constexpr std::array<std::string_view, 4> kFaults{"down", "refuse", "tempfail", "slow"};
-  const std::string kind = choice(fault_entry, child(map.path, "fault"), kFaults);
+  static constexpr std::array<std::string_view, 5> kFaults{"down", "refuse", "tempfail", "slow",
+                                                           "degrade"};
+  const std::string kind = choice(fault_entry, fault_path, kFaults);
   event.fault = kind == "down"       ? Fault::down
                 : kind == "refuse"   ? Fault::refuse
                 : kind == "tempfail" ? Fault::tempfail
-                                     : Fault::slow;
-  if (!target->value.IsScalar()) fail_expected(*target, path, "expected a host name or an address");
-  const Entry as_key{target->value.Scalar(), target->value, target->value};
-  event.target = server_key(as_key, path);
-  refs_.push_back({ZoneRef::Kind::server, path, event.target, at(*target)});
+                : kind == "slow"     ? Fault::slow
+                                     : Fault::degrade;
+  if (!target->value.IsScalar())
+    fail_expected(*target, path, "expected a host name, an address, uplink:SERVER or link:GROUP");
+  const std::string& raw = target->value.Scalar();
+  if (raw.starts_with("uplink:") || raw.starts_with("link:")) {
+    read_link_target(*target, path, event, scenario);
+    check_link_fault(event, at(fault_entry), fault_path);
+  } else {
+    const std::string key = canonical_server_key(raw);
+    if (platform_ && !is_address_key(key) && !plausible_name(key)) {
+      // Not a host name, so only a link of the platform file (the engine checks it).
+      event.target = raw;
+      event.on_link = true;
+      check_link_fault(event, at(fault_entry), fault_path);
+    } else {
+      const Entry as_key{raw, target->value, target->value};
+      event.target = server_key(as_key, path);
+      refs_.push_back({ZoneRef::Kind::server, path, event.target, at(*target)});
+      // With a platform file the zone decides, once parsed, whether this is a
+      // server or a link of that file (resolve_platform_targets).
+      if (platform_)
+        platform_targets_.push_back(
+            {event_paths_.size() - 1, raw, refs_.size() - 1, at(fault_entry)});
+      else
+        check_link_fault(event, at(fault_entry), fault_path);
+    }
+  }
   if (event.fault == Fault::slow) {
     const auto factor_path = child(map.path, "factor");
     if (factor == nullptr)
@@ -803,9 +1039,19 @@ void Loader::read_fault(const Fields& map, Event& event) {
     if (event.factor > kMaxFactor)
       fail(at(*factor), factor_path, fmt::format("at most {:g} is supported", kMaxFactor));
   }
+  if (event.fault == Fault::degrade) {
+    const auto factor_path = child(map.path, "factor");
+    constexpr std::string_view kExpected = "expected a number greater than 0 and at most 1";
+    if (factor == nullptr)
+      fail(map.where, map.path,
+           "fault degrade needs factor: F, the share of the link's bandwidth left (0 < F <= 1)");
+    event.factor = number(*factor, factor_path, kExpected);
+    if (!(event.factor > 0 && event.factor <= 1)) fail_expected(*factor, factor_path, kExpected);
+  }
 }
 
-Event Loader::read_event(const YAML::Node& node, const std::string& path) {
+Event Loader::read_event(const YAML::Node& node, const std::string& path,
+                         const Scenario& scenario) {
   const Fields map =
       fields(node, path, at(node), "a map such as {at: 30m, for: 1h, target: HOST, fault: down}",
              {"at", "for", "every", "target", "dns", "zone", "fault", "factor"});
@@ -829,7 +1075,7 @@ Event Loader::read_event(const YAML::Node& node, const std::string& path) {
                "each occurrence must end before the next: for ({}) must be shorter than every ({})",
                util::format_duration(event.length), util::format_duration(*event.every)));
   }
-  read_fault(map, event);
+  read_fault(map, event, scenario);
   return event;
 }
 
@@ -901,6 +1147,28 @@ std::vector<dns::AddressId> Loader::addresses_of_key(const dns::ZoneDb& db,
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+// With a platform file, a target the zone does not know names a link of that
+// file: it leaves the zone references, and the engine checks the name.
+void Loader::resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db) {
+  std::vector<bool> dropped(refs_.size(), false);
+  for (const auto& candidate : platform_targets_) {
+    Event& event = scenario.events[candidate.event];
+    const bool in_zone = is_address_key(event.target)
+                             ? db.find_address(event.target) != dns::kNoName
+                             : db.find_name(event.target) != dns::kNoName;
+    if (!in_zone) {
+      event.target = candidate.text;
+      event.on_link = true;
+      dropped[candidate.ref] = true;
+    }
+    check_link_fault(event, candidate.fault_where, child(event_paths_[candidate.event], "fault"));
+  }
+  std::vector<ZoneRef> kept;
+  for (std::size_t i = 0; i < refs_.size(); ++i)
+    if (!dropped[i]) kept.push_back(std::move(refs_[i]));
+  refs_ = std::move(kept);
 }
 
 void Loader::check_zone_refs(const Scenario& scenario, const dns::ZoneDb& db) const {
@@ -975,6 +1243,8 @@ std::string fault_name(const Event& event) {
       return "servfail";
     case Fault::zone_update:
       return "zone update";
+    case Fault::degrade:
+      return fmt::format("degrade (factor {:g})", event.factor);
   }
   return "?";
 }
@@ -986,7 +1256,8 @@ void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) con
   for (std::size_t i = 0; i < scenario.events.size(); ++i) {
     const Event& event = scenario.events[i];
     if (event.fault == Fault::servfail || event.fault == Fault::zone_update) continue;
-    faults.push_back({i, addresses_of_key(db, event.target)});
+    faults.push_back({i, event.on_link ? std::vector<dns::AddressId>{}
+                                       : addresses_of_key(db, event.target)});
     if (!event.every)
       bound = std::max(bound, std::isfinite(event.length) ? event.at + event.length : event.at);
   }
@@ -995,6 +1266,18 @@ void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) con
     for (std::size_t i = 0; i < j; ++i) {
       const Event& earlier = scenario.events[faults[i].event];
       if (earlier.fault == later.fault && earlier.factor == later.factor) continue;
+      if (earlier.on_link || later.on_link) {
+        // Links are named, not addressed: the same name is the same link.
+        if (!earlier.on_link || !later.on_link || earlier.target != later.target) continue;
+        if (!windows_overlap({earlier.at, earlier.length, earlier.every},
+                             {later.at, later.length, later.every}, bound, budget))
+          continue;
+        fail(later.where, event_paths_[faults[j].event],
+             fmt::format("fault {} on link {} overlaps fault {} ({} at line {}); contradictory "
+                         "faults on one link cannot overlap",
+                         fault_name(later), shown(later.target), fault_name(earlier),
+                         event_paths_[faults[i].event], earlier.where.line));
+      }
       std::vector<dns::AddressId> shared;
       std::set_intersection(faults[i].addresses.begin(), faults[i].addresses.end(),
                             faults[j].addresses.begin(), faults[j].addresses.end(),
@@ -1086,6 +1369,40 @@ void Loader::read_header(const Fields& top, Scenario& scenario) const {
   }
 }
 
+// engine: {sessions: fast|network}, and the platform file network sessions may use.
+void Loader::read_engine(const Fields& top, Scenario& scenario) {
+  if (const Entry* e = top.find("engine")) {
+    scenario.engine.where = at(e->key_node);
+    const Fields map = fields(e->value, "engine", at(*e), "a map {sessions}", {"sessions"});
+    if (const Entry* sessions = map.find("sessions")) {
+      static constexpr std::array<std::string_view, 2> kSessions{"fast", "network"};
+      scenario.engine.sessions = choice(*sessions, "engine.sessions", kSessions) == "network"
+                                     ? SessionKind::network
+                                     : SessionKind::round_trips;
+    }
+  }
+  network_ = scenario.engine.sessions == SessionKind::network;
+  const Entry* platform = top.find("platform");
+  if (platform == nullptr) return;
+  if (!network_)
+    fail(at(platform->key_node), "platform",
+         "a platform file needs engine: {sessions: network}; the fast sessions have no links");
+  const std::string name = text(*platform, "platform");
+  namespace fs = std::filesystem;
+  const fs::path resolved = (fs::path(file_).parent_path() / name).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(resolved, ec))
+    fail(at(*platform), "platform",
+         fmt::format("cannot read {} (looked for {}): {}", shown(name), resolved.string(),
+                     ec ? ec.message() : "no such file"));
+  if (!std::ifstream(resolved, std::ios::binary))
+    fail(at(*platform), "platform",
+         fmt::format("cannot read {} (looked for {})", shown(name), resolved.string()));
+  scenario.platform = resolved.string();
+  scenario.platform_where = at(*platform);
+  platform_ = true;
+}
+
 void Loader::read_servers(const Entry& entry, Scenario& scenario) {
   std::map<std::string, int> first_line;
   for (const auto& item :
@@ -1125,7 +1442,7 @@ void Loader::read_events(const Entry& entry, Scenario& scenario) {
       fail(at(node), indexed("events", scenario.events.size()),
            fmt::format("one event too many: {}", limit_note(limits_, "events")));
     event_paths_.push_back(indexed("events", scenario.events.size()));
-    scenario.events.push_back(read_event(node, event_paths_.back()));
+    scenario.events.push_back(read_event(node, event_paths_.back(), scenario));
   }
 }
 
@@ -1167,9 +1484,11 @@ Scenario Loader::load_unguarded() {
 
   const Fields top = fields(document, "", start, "a map of scenario keys",
                             {"name", "description", "seed", "duration", "horizon", "zone",
-                             "zone_file", "servers", "senders", "events", "report"});
+                             "zone_file", "servers", "senders", "events", "report", "engine",
+                             "platform"});
   Scenario scenario;
   read_header(top, scenario);
+  read_engine(top, scenario);
   duration_ = scenario.duration;
   read_zone(top, scenario);
   if (const Entry* e = top.find("servers")) read_servers(*e, scenario);
@@ -1179,6 +1498,7 @@ Scenario Loader::load_unguarded() {
 
   const dns::ZoneDb db = parse_zones(scenario);
   check_report_rows(scenario, db, top);
+  resolve_platform_targets(scenario, db);
   check_zone_refs(scenario, db);
   check_overlaps(scenario, db);
   return scenario;

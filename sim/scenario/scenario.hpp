@@ -29,6 +29,21 @@ struct Distribution {
   double sigma = 0.0;  // lognormal only: the shape (std-dev of the log)
 };
 
+// A link of the `network` session model: bytes per second and one-way
+// seconds. Bandwidth is required wherever a link is written.
+struct LinkSpec {
+  Location where;
+  double bandwidth = 0;  // bytes/s
+  double latency = 0;    // s, one way
+};
+
+// A server's processors in the `network` session model.
+struct CpuSpec {
+  Location where;
+  int cores = 1;
+  double speed = 1e9;  // flop/s per core
+};
+
 enum class Overflow { tempfail, drop };
 enum class Role { final, relay };
 
@@ -56,6 +71,11 @@ struct ServerSpec {
   // Permanent failures: this fraction of sessions gets `code` (5xx).
   double reject_fraction = 0;
   int reject_code = 550;
+
+  // The `network` session model (engine: {sessions: network}).
+  std::optional<LinkSpec> uplink;     // the server's access link
+  std::optional<CpuSpec> cpu;         // needs `work`
+  std::optional<Distribution> work;   // flops per message (Distribution::mean in flops); needs `cpu`
 };
 
 struct SenderGroup {
@@ -72,9 +92,14 @@ struct SenderGroup {
   // Profile parameters by name, values in seconds or plain counts.
   std::vector<std::pair<std::string, double>> overrides;
   Location overrides_where;
+
+  // The `network` session model.
+  std::optional<LinkSpec> link;        // the group's access link
+  std::optional<Distribution> size;    // message size in bytes (Distribution::mean in bytes)
+  Location size_where;
 };
 
-enum class Fault { down, refuse, tempfail, slow, servfail, zone_update };
+enum class Fault { down, refuse, tempfail, slow, servfail, zone_update, degrade };
 
 struct Event {
   Location where;
@@ -82,8 +107,11 @@ struct Event {
   double length = kForever;       // `for`; forever when absent
   std::optional<double> every;    // periodic until the end of the run
   Fault fault = Fault::down;
-  std::string target;             // server key (host or address) or, for servfail, the domain
-  double factor = 1.0;            // slow
+  std::string target;             // server key (host or address), a link, or, for servfail, the domain
+  // True when `target` names a link: "uplink:SERVER-KEY", "link:SENDER-GROUP"
+  // or, with a platform file, a link of that file (checked by the engine).
+  bool on_link = false;
+  double factor = 1.0;            // slow; degrade: the bandwidth multiplier, in (0, 1]
   std::string zone_text;          // zone_update
   Location zone_where;            // where the zone text's first line sits in the file
 };
@@ -91,6 +119,17 @@ struct Event {
 struct Report {
   double bin = 60;
   std::vector<double> percentiles{50, 90, 99, 99.9};
+};
+
+// How sessions are simulated. round_trips (written `fast`, the default):
+// round trips times the RTT plus the service time. network: the DATA
+// transfer is a SimGrid communication sharing link bandwidth and the
+// server's processing is work sharing its cores.
+enum class SessionKind { round_trips, network };
+
+struct EngineSpec {
+  Location where;
+  SessionKind sessions = SessionKind::round_trips;
 };
 
 struct Scenario {
@@ -106,6 +145,11 @@ struct Scenario {
   std::vector<SenderGroup> senders;
   std::vector<Event> events;
   Report report;
+  EngineSpec engine;
+  // A SimGrid platform file (network sessions only), resolved against the
+  // scenario file's folder; servers and sender groups map onto its hosts.
+  std::optional<std::string> platform;
+  Location platform_where;
 };
 
 // Reads a scenario file. Throws util::InputError naming file:line:column and

@@ -1,0 +1,302 @@
+// Hosts, links, routes and their fault profiles for a run; the SimGrid
+// activities of network sessions. See platform.hpp.
+#include "engine/platform.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <simgrid/kernel/ProfileBuilder.hpp>
+
+#include "util/error.hpp"
+
+namespace mxsim::engine {
+namespace {
+
+using simgrid::kernel::profile::ProfileBuilder;
+using Window = model::DownWindow;
+
+// Stand-in for "no limit" on the fat pipe that carries a pair's latency: a
+// petabyte per second never constrains a transfer.
+constexpr double kUnlimitedBandwidth = 1e15;
+
+// "t 0 / t 1" lines: off during each window.
+std::string state_profile(const std::vector<Window>& windows) {
+  std::string text;
+  for (const auto& w : windows) {
+    text += fmt::format("{:.17g} 0\n", w.start);
+    if (std::isfinite(w.end)) text += fmt::format("{:.17g} 1\n", w.end);
+  }
+  return text;
+}
+
+// An event's windows, a periodic one expanded up to `bound`.
+std::vector<Window> event_windows(const scenario::Event& e, double bound) {
+  std::vector<Window> out;
+  for (double start = e.at; start < bound; start += e.every.value_or(model::World::kNever)) {
+    out.push_back({start, start + e.length});
+    if (!e.every) break;
+  }
+  return out;
+}
+
+struct Builder {
+  sg4::Engine& engine;
+  const scenario::Scenario& scenario;
+  model::World& world;
+  bool network;
+  Platform platform;
+  std::map<std::string, std::vector<sg4::Link*>> named_links;  // "uplink:KEY" and "link:GROUP"
+
+  void build_from_scenario() {
+    auto* zone = sg4::create_full_zone("mxsim");
+    platform.driver = zone->create_host("driver", 1e9);
+    const auto servers = static_cast<std::uint32_t>(world.server_count());
+    std::vector<sg4::Link*> uplinks(servers, nullptr);
+    for (std::uint32_t s = 0; s < servers; ++s) {
+      const auto& spec = world.server_spec(s);
+      const double speed = spec.cpu ? spec.cpu->speed : 1e9;
+      auto* host = zone->create_host(fmt::format("server-{}-{}", s, world.server_address(s)), speed);
+      if (spec.cpu) host->set_core_count(spec.cpu->cores);
+      platform.servers.push_back(host);
+      if (network && spec.uplink) {
+        uplinks[s] = zone->create_link("uplink:" + world.server_address(s), spec.uplink->bandwidth)
+                         ->set_latency(spec.uplink->latency);
+        named_links["uplink:" + spec.key].push_back(uplinks[s]);
+      }
+    }
+    const auto groups = static_cast<std::uint32_t>(world.group_count());
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      const int relay = world.group_relay_server(g);
+      if (relay >= 0) {
+        platform.groups.push_back(platform.servers[static_cast<std::size_t>(relay)]);
+        continue;
+      }
+      platform.groups.push_back(zone->create_host(fmt::format("sender-{}:{}", g, world.group_name(g)), 1e9));
+    }
+    if (!network) {
+      zone->seal();
+      return;
+    }
+    std::vector<sg4::Link*> group_links(groups, nullptr);
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      const int relay = world.group_relay_server(g);
+      if (relay >= 0) {
+        group_links[g] = uplinks[static_cast<std::size_t>(relay)];  // a relay sends over its own uplink
+        continue;
+      }
+      const auto& spec = scenario.senders[g];
+      if (!spec.link) continue;
+      group_links[g] = zone->create_link("link:" + spec.name, spec.link->bandwidth)->set_latency(spec.link->latency);
+      named_links["link:" + spec.name].push_back(group_links[g]);
+    }
+    platform.routes.assign(groups, std::vector<std::vector<sg4::Link*>>(servers));
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      for (std::uint32_t s = 0; s < servers; ++s) {
+        if (platform.groups[g] == platform.servers[s]) continue;  // a relay never sends to itself
+        auto* wan = zone->create_link(fmt::format("wan-{}-{}", g, s), kUnlimitedBandwidth)
+                        ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE)
+                        ->set_latency(world.group_rtt(g, s) / 2);
+        std::vector<sg4::LinkInRoute> route;
+        if (group_links[g] != nullptr) route.emplace_back(group_links[g]);
+        route.emplace_back(wan);
+        if (uplinks[s] != nullptr) route.emplace_back(uplinks[s]);
+        // One direction only: DATA flows from the sender to the server, and a
+        // relay's reverse route would clash with the other relay's forward one.
+        zone->add_route(platform.groups[g]->get_netpoint(), platform.servers[s]->get_netpoint(), nullptr, nullptr,
+                        route, false);
+      }
+    }
+    zone->seal();
+  }
+
+  sg4::Host* platform_host(const std::vector<std::string>& names, const std::string& what) const {
+    for (const auto& n : names)
+      if (auto* h = sg4::Host::by_name_or_null(n)) return h;
+    std::string tried;
+    for (const auto& n : names) tried += (tried.empty() ? "\"" : " or \"") + n + "\"";
+    throw util::InputError(scenario.platform_where,
+                           fmt::format("platform: {} has no host named {} (for {})", *scenario.platform, tried, what));
+  }
+
+  void build_from_file() {
+    try {
+      engine.load_platform(*scenario.platform);
+    } catch (const std::exception& e) {
+      throw util::InputError(scenario.platform_where,
+                             fmt::format("platform: {} could not be loaded: {}", *scenario.platform, e.what()));
+    }
+    const auto servers = static_cast<std::uint32_t>(world.server_count());
+    for (std::uint32_t s = 0; s < servers; ++s)
+      platform.servers.push_back(platform_host({world.server_host(s), world.server_address(s)},
+                                               fmt::format("server {}", world.server_address(s))));
+    const auto groups = static_cast<std::uint32_t>(world.group_count());
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      const int relay = world.group_relay_server(g);
+      platform.groups.push_back(relay >= 0 ? platform.servers[static_cast<std::size_t>(relay)]
+                                           : platform_host({world.group_name(g)},
+                                                           fmt::format("sender group {}", world.group_name(g))));
+    }
+    // The model's actor needs a host that stays up: the first sender group's.
+    platform.driver = platform.groups.front();
+    for (auto* h : engine.get_all_hosts())
+      if (h->get_core_count() < 1) h->set_core_count(1);
+  }
+
+  // Routes and round trips: twice the route latency (network sessions).
+  void read_routes() {
+    const auto groups = platform.groups.size();
+    const auto servers = platform.servers.size();
+    platform.routes.assign(groups, std::vector<std::vector<sg4::Link*>>(servers));
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      for (std::uint32_t s = 0; s < servers; ++s) {
+        if (platform.groups[g] == platform.servers[s]) continue;
+        double latency = 0;
+        auto& links = platform.routes[g][s];
+        try {
+          platform.groups[g]->route_to(platform.servers[s], links, &latency);
+        } catch (const std::exception& e) {
+          throw util::InputError(scenario.platform_where,
+                                 fmt::format("platform: no route from {} to {}: {}", platform.groups[g]->get_name(),
+                                             platform.servers[s]->get_name(), e.what()));
+        }
+        world.set_round_trip(g, s, 2 * latency);
+      }
+    }
+  }
+
+  // `down` events: host state profiles (one host may carry several servers).
+  void host_faults() {
+    const double bound = world.time_bound();
+    std::map<sg4::Host*, std::vector<Window>> windows;
+    for (std::uint32_t s = 0; s < platform.servers.size(); ++s)
+      for (const auto& w : world.down_windows(s, bound)) windows[platform.servers[s]].push_back(w);
+    int n = 0;
+    for (auto& [host, list] : windows)
+      host->set_state_profile(ProfileBuilder::from_string(fmt::format("down-{}", n++), state_profile(model::merge_windows(list)), -1));
+  }
+
+  std::vector<sg4::Link*> links_named(const scenario::Event& e) const {
+    if (auto it = named_links.find(e.target); it != named_links.end()) return it->second;
+    if (scenario.platform)
+      if (auto* link = sg4::Link::by_name_or_null(e.target)) return {link};
+    throw util::InputError(e.where, fmt::format("target: no link named \"{}\"{}", e.target,
+                                                scenario.platform ? " in the platform file" : ""));
+  }
+
+  // Link `down` and `degrade` events: changes for the faults actor.
+  void link_faults() {
+    using Change = Platform::LinkChange;
+    const double bound = world.time_bound();
+    std::map<sg4::Link*, std::vector<Window>> down;
+    for (const auto& e : scenario.events) {
+      if (!e.on_link) continue;
+      for (auto* link : links_named(e))
+        for (const auto& w : event_windows(e, bound)) {
+          if (e.fault != scenario::Fault::degrade) {
+            down[link].push_back(w);
+            continue;
+          }
+          const double nominal = link->get_bandwidth();
+          platform.link_changes.push_back({w.start, link, Change::Kind::bandwidth, nominal * e.factor});
+          if (std::isfinite(w.end)) platform.link_changes.push_back({w.end, link, Change::Kind::bandwidth, nominal});
+        }
+    }
+    for (auto& [link, list] : down)
+      for (const auto& w : model::merge_windows(list)) {
+        platform.link_changes.push_back({w.start, link, Change::Kind::off, 0});
+        if (std::isfinite(w.end)) platform.link_changes.push_back({w.end, link, Change::Kind::on, 0});
+      }
+    // Ties: a link comes back before it goes down again, in a stable order.
+    std::stable_sort(platform.link_changes.begin(), platform.link_changes.end(),
+                     [](const Change& x, const Change& y) { return x.time < y.time; });
+  }
+};
+
+}  // namespace
+
+Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario, model::World& world) {
+  const bool network = scenario.engine.sessions == scenario::SessionKind::network;
+  Builder b{engine, scenario, world, network, {}, {}};
+  if (scenario.platform) {
+    b.build_from_file();
+  } else {
+    b.build_from_scenario();
+  }
+  if (network) b.read_routes();
+  b.host_faults();
+  b.link_faults();
+  return std::move(b.platform);
+}
+
+bool Activities::reachable(std::uint32_t group, std::uint32_t server) {
+  if (!platform_.groups[group]->is_on()) return false;
+  for (const auto* link : platform_.routes[group][server])
+    if (!link->is_on()) return false;
+  return true;
+}
+
+bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) {
+  // Pitfall: a communication to a host that is off aborts the process.
+  auto* to = platform_.servers[server];
+  if (!to->is_on() || !reachable(group, server)) return false;
+  // At least a byte: SimGrid 3.32 never completes a transfer of zero bytes
+  // (it stays STARTING), and a DATA phase always carries something.
+  const auto size = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(bytes)));
+  activities.push_back(sg4::Comm::sendto_async(platform_.groups[group], to, size));
+  tickets.push_back(ticket);
+  uses_.push_back({Use::Kind::transfer, group, server});
+  return true;
+}
+
+bool Activities::compute(Ticket ticket, std::uint32_t server, double flops) {
+  // Pitfall: Host::exec_async runs on the caller's host; set the host explicitly.
+  auto* host = platform_.servers[server];
+  if (!host->is_on()) return false;
+  activities.push_back(sg4::Exec::init()->set_flops_amount(flops)->set_host(host)->start());
+  tickets.push_back(ticket);
+  uses_.push_back({Use::Kind::work, 0, server});
+  return true;
+}
+
+model::Resources::Ticket Activities::remove(std::size_t i) {
+  const auto ticket = tickets[i];
+  activities[i] = std::move(activities.back());
+  activities.pop_back();
+  tickets[i] = tickets.back();
+  tickets.pop_back();
+  uses_[i] = uses_.back();
+  uses_.pop_back();
+  return ticket;
+}
+
+void Activities::hold(sg4::ActivityPtr activity) {
+  activities.push_back(std::move(activity));
+  tickets.push_back(0);
+  uses_.push_back({Use::Kind::other, 0, 0});
+}
+
+void Activities::host_changed(const sg4::Host& host) {
+  if (!host.is_on()) hosts_down_.push_back(&host);
+}
+
+void Activities::link_changed(const sg4::Link& link) {
+  if (!link.is_on()) links_down_.push_back(&link);
+}
+
+bool Activities::crosses_failure(std::size_t i) const {
+  const auto& use = uses_[i];
+  if (use.kind == Use::Kind::other) return false;
+  auto down = [this](const sg4::Host* h) {
+    return std::find(hosts_down_.begin(), hosts_down_.end(), h) != hosts_down_.end();
+  };
+  if (down(platform_.servers[use.server])) return true;
+  if (use.kind == Use::Kind::work) return false;
+  if (down(platform_.groups[use.group])) return true;
+  for (const auto* link : platform_.routes[use.group][use.server])
+    if (std::find(links_down_.begin(), links_down_.end(), link) != links_down_.end()) return true;
+  return false;
+}
+
+}  // namespace mxsim::engine
