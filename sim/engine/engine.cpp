@@ -100,8 +100,18 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   sg4::Actor::create("world", platform.driver, [&] {
     int* never = nullptr;
     auto clock_comm = sg4::Mailbox::by_name("clock")->get_async<int>(&never);
-    auto& acts = activities.activities;
-    activities.hold(clock_comm);
+    const std::vector<sg4::ActivityPtr> clock{clock_comm};
+    // Sleeps until `next`; under network sessions wakes early when a
+    // transfer or work ends (then the model hears of it and false is returned).
+    auto sleep_until = [&](double next, double now) {
+      if (!network) {
+        sg4::Activity::wait_any_for(clock, next - now);
+        return true;
+      }
+      return !activities.wait(next - now, [&](auto ticket, bool ok) {
+        world.activity_done(ticket, ok, sg4::Engine::get_clock());
+      });
+    };
     const double horizon = world.horizon();
     auto last_report = std::chrono::steady_clock::now();
     for (std::uint64_t step = 0;; ++step) {
@@ -119,35 +129,17 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
         }
       }
       double next = world.next_time();
-      // Every message has ended (activities still pending belong to sessions
-      // the model already closed, on hosts that died).
-      if (next == model::World::kNever && (acts.size() == 1 || world.in_flight() == 0)) break;
+      // Every message has ended (activities still in flight belong to
+      // sessions the model already closed, on hosts that died).
+      if (next == model::World::kNever && (activities.in_flight() == 0 || world.in_flight() == 0)) break;
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
-      if (next > now) {
-        ssize_t index = -1;
-        bool threw = false;
-        try {
-          index = sg4::Activity::wait_any_for(acts, std::isfinite(next) ? next - now : -1.0);
-        } catch (const simgrid::Exception&) {
-          threw = true;  // Pitfall: which activity failed is lost; cut() finds them
-        }
-        const double t = sg4::Engine::get_clock();
-        // What a host or link failure cut goes first (`index` may be one of them).
-        if (activities.cut(1, [&](auto ticket, bool ok) { world.activity_done(ticket, ok, t); }) > 0) continue;
-        if (threw) throw std::logic_error("a SimGrid activity failed with no host or link down under it");
-        if (index > 0) {
-          world.activity_done(activities.remove(static_cast<std::size_t>(index)), true, t);
-          continue;
-        }
-      }
+      if (next > now && !sleep_until(next, now)) continue;
       world.run_until(next);
       end = next;
       if (next >= horizon) break;
     }
-    for (std::size_t i = 1; i < acts.size(); ++i) acts[i]->cancel();
     clock_comm->cancel();
-    acts.clear();
   });
   engine.run();
   if (!paje_temp.empty()) std::filesystem::rename(paje_temp, options.paje);

@@ -230,13 +230,6 @@ Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario,
   return std::move(b.platform);
 }
 
-bool Activities::reachable(std::uint32_t group, std::uint32_t server) {
-  if (!platform_.groups[group]->is_on()) return false;
-  for (const auto* link : platform_.routes[group][server])
-    if (!link->is_on()) return false;
-  return true;
-}
-
 bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) {
   // Pitfall: a communication to a host that is off aborts the process.
   auto* to = platform_.servers[server];
@@ -244,9 +237,7 @@ bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t serv
   // At least a byte: SimGrid 3.32 never completes a transfer of zero bytes
   // (it stays STARTING), and a DATA phase always carries something.
   const auto size = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(bytes)));
-  activities.push_back(sg4::Comm::sendto_async(platform_.groups[group], to, size));
-  tickets.push_back(ticket);
-  uses_.push_back({Use::Kind::transfer, group, server});
+  hand_out(sg4::Comm::sendto_async(platform_.groups[group], to, size), ticket, {Use::Kind::transfer, group, server});
   return true;
 }
 
@@ -254,27 +245,51 @@ bool Activities::compute(Ticket ticket, std::uint32_t server, double flops) {
   // Pitfall: Host::exec_async runs on the caller's host; set the host explicitly.
   auto* host = platform_.servers[server];
   if (!host->is_on()) return false;
-  activities.push_back(sg4::Exec::init()->set_flops_amount(flops)->set_host(host)->start());
-  tickets.push_back(ticket);
-  uses_.push_back({Use::Kind::work, 0, server});
+  hand_out(sg4::Exec::init()->set_flops_amount(flops)->set_host(host)->start(), ticket, {Use::Kind::work, 0, server});
   return true;
 }
 
-model::Resources::Ticket Activities::remove(std::size_t i) {
-  const auto ticket = tickets[i];
-  activities[i] = std::move(activities.back());
-  activities.pop_back();
-  tickets[i] = tickets.back();
-  tickets.pop_back();
-  uses_[i] = uses_.back();
-  uses_.pop_back();
-  return ticket;
+void Activities::hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use) {
+  if (idle_.empty()) {
+    const auto index = jobs_.size();
+    jobs_.push_back(Job{});
+    jobs_.back().start = sg4::Semaphore::create(0);
+    idle_.push_back(index);
+    sg4::Actor::create(fmt::format("waiter-{}", index), platform_.driver, [this, index] { waiter(index); })
+        ->daemonize();  // ends with the run
+  }
+  const auto index = idle_.back();
+  idle_.pop_back();
+  auto& job = jobs_[index];
+  job.activity = std::move(activity);
+  job.ticket = ticket;
+  job.use = use;
+  job.cut = false;
+  job.start->release();
 }
 
-void Activities::hold(sg4::ActivityPtr activity) {
-  activities.push_back(std::move(activity));
-  tickets.push_back(0);
-  uses_.push_back({Use::Kind::other, 0, 0});
+void Activities::waiter(std::size_t index) {
+  for (;;) {
+    jobs_[index].start->acquire();
+    bool ok = true;
+    try {
+      jobs_[index].activity->wait();
+    } catch (const simgrid::Exception&) {
+      ok = false;
+    }
+    auto& job = jobs_[index];
+    if (!job.cut) ended_.emplace_back(job.ticket, ok);
+    job.activity = nullptr;
+    idle_.push_back(index);
+    ready_->release();
+  }
+}
+
+bool Activities::reachable(std::uint32_t group, std::uint32_t server) {
+  if (!platform_.groups[group]->is_on()) return false;
+  for (const auto* link : platform_.routes[group][server])
+    if (!link->is_on()) return false;
+  return true;
 }
 
 void Activities::host_changed(const sg4::Host& host) {
@@ -285,9 +300,7 @@ void Activities::link_changed(const sg4::Link& link) {
   if (!link.is_on()) links_down_.push_back(&link);
 }
 
-bool Activities::crosses_failure(std::size_t i) const {
-  const auto& use = uses_[i];
-  if (use.kind == Use::Kind::other) return false;
+bool Activities::crosses_failure(const Use& use) const {
   auto down = [this](const sg4::Host* h) {
     return std::find(hosts_down_.begin(), hosts_down_.end(), h) != hosts_down_.end();
   };
@@ -297,6 +310,19 @@ bool Activities::crosses_failure(std::size_t i) const {
   for (const auto* link : platform_.routes[use.group][use.server])
     if (std::find(links_down_.begin(), links_down_.end(), link) != links_down_.end()) return true;
   return false;
+}
+
+void Activities::cut() {
+  if (hosts_down_.empty() && links_down_.empty()) return;
+  for (auto& job : jobs_) {
+    if (!job.activity || job.cut || !crosses_failure(job.use)) continue;
+    // Not cancelled: SimGrid is failing it already, and cancelling a failing
+    // transfer crashes 3.32. Its waiter drops its report when it ends.
+    job.cut = true;
+    ended_.emplace_back(job.ticket, false);
+  }
+  hosts_down_.clear();
+  links_down_.clear();
 }
 
 }  // namespace mxsim::engine

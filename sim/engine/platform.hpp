@@ -3,6 +3,7 @@
 // SimGrid activities that network sessions run on it.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,8 +47,16 @@ struct Platform {
 Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario, model::World& world);
 
 // Network sessions on SimGrid activities: a transfer is a host-to-host
-// communication, the work an execution on the server's host. The driver
-// waits on `activities` (index 0 is its clock) and reports each end.
+// communication, the work an execution on the server's host.
+//
+// Waiting on every activity at once costs time in proportion to how many are
+// in flight, at every model event (../shared/reference/simgrid-notes.md:
+// `wait_any_for` is linear; with 80 activities in flight that made the
+// engine 5x slower). Instead each activity is handed to one of a pool of
+// long-lived waiter actors that waits on it alone, then records its end and
+// releases a semaphore the driver sleeps on (with the model's next event
+// time as its timeout). Waiters are reused: the pool grows to the largest
+// number of activities in flight at once.
 class Activities final : public model::Resources {
  public:
   explicit Activities(const Platform& platform) : platform_(platform) {}
@@ -56,50 +65,64 @@ class Activities final : public model::Resources {
   bool compute(Ticket ticket, std::uint32_t server, double flops) override;
   bool reachable(std::uint32_t group, std::uint32_t server) override;
 
-  // Adds an activity that is no session's (the driver's clock, at index 0).
-  void hold(sg4::ActivityPtr activity);
+  // From an actor: sleeps until an activity ends or `timeout` seconds pass
+  // (infinite: no timeout), then reports every activity that ended through
+  // done(ticket, ok), failures included. False when it timed out with
+  // nothing to report.
+  template <typename Done>
+  bool wait(double timeout, Done done) {
+    if (!ended_.empty()) {
+      report(done);
+      return true;
+    }
+    const bool timed_out = std::isfinite(timeout) ? ready_->acquire_timeout(timeout) : (ready_->acquire(), false);
+    report(done);
+    return !timed_out;
+  }
 
-  std::vector<sg4::ActivityPtr> activities;
-  std::vector<Ticket> tickets;
-
-  // Removes activity `i` and returns its ticket.
-  Ticket remove(std::size_t i);
+  std::size_t in_flight() const { return jobs_.size() - idle_.size(); }
+  std::size_t waiters() const { return jobs_.size(); }
 
   // A host or link changed state (from SimGrid's state-change signals, in
   // kernel context: only noted here).
   void host_changed(const sg4::Host& host);
   void link_changed(const sg4::Link& link);
 
-  // SimGrid does not tell reliably which transfer a failure cut (a wait
-  // throws without the index, and a cut transfer can then read as finished),
-  // so the engine decides: every activity from index `first` on whose
-  // sender host, server host or route went down since the last call is
-  // cancelled, removed, and reported through done(ticket, false).
-  template <typename Done>
-  int cut(std::size_t first, Done done) {
-    if (hosts_down_.empty() && links_down_.empty()) return 0;
-    int n = 0;
-    for (std::size_t i = activities.size(); i-- > first;) {
-      if (!crosses_failure(i)) continue;
-      activities[i]->cancel();
-      done(remove(i), false);
-      ++n;
-    }
-    hosts_down_.clear();
-    links_down_.clear();
-    return n;
-  }
-
  private:
   struct Use {
-    enum class Kind : std::uint8_t { other, transfer, work } kind;
+    enum class Kind : std::uint8_t { transfer, work } kind;
     std::uint32_t group;
     std::uint32_t server;
   };
-  bool crosses_failure(std::size_t i) const;
+  struct Job {
+    sg4::ActivityPtr activity;
+    Ticket ticket = 0;
+    Use use{};
+    bool cut = false;  // failed by cut(): the waiter's own report is dropped
+    sg4::SemaphorePtr start;
+  };
+
+  void hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use);
+  void waiter(std::size_t index);
+  bool crosses_failure(const Use& use) const;
+  // SimGrid does not tell reliably which transfer a failure cut (a transfer
+  // to a host that died can read as finished), so the engine decides: every
+  // activity whose sender host, server host or route went down since the
+  // last call is reported failed at once.
+  void cut();
+
+  template <typename Done>
+  void report(Done done) {
+    cut();
+    for (const auto& [ticket, ok] : ended_) done(ticket, ok);
+    ended_.clear();
+  }
 
   const Platform& platform_;
-  std::vector<Use> uses_;  // by activity
+  std::vector<Job> jobs_;  // by waiter
+  std::vector<std::size_t> idle_;
+  std::vector<std::pair<Ticket, bool>> ended_;
+  sg4::SemaphorePtr ready_ = sg4::Semaphore::create(0);
   std::vector<const sg4::Host*> hosts_down_;
   std::vector<const sg4::Link*> links_down_;
 };

@@ -234,7 +234,12 @@ std::optional<double> parse_speed(std::string_view text, std::string* why) {
 
 std::string format_duration(double seconds) {
   if (std::isnan(seconds)) return "nan";
-  if (seconds < 0) return "-" + format_duration(-seconds);
+  if (seconds < 0) {
+    // Not "-" + ...: GCC 12 warns (-Wrestrict, a false positive) at -O3.
+    std::string positive = format_duration(-seconds);
+    positive.insert(positive.begin(), '-');
+    return positive;
+  }
   if (std::isinf(seconds)) return "forever";
   if (seconds == 0) return "0s";
   if (seconds < 1) return fmt::format("{:g}ms", seconds * 1000);
