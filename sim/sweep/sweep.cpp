@@ -412,7 +412,12 @@ std::string csv_field(const std::string& text) {
 
 std::string csv_header(const Sweep& sweep) {
   std::string out = "point,points";
-  for (const auto& p : sweep.grid()) out += "," + csv_field(p.path);
+  // `out += ','; out += ...` rather than `"," + ...`: GCC 12 -O3 warns
+  // about the latter (-Wrestrict, a false positive).
+  for (const auto& p : sweep.grid()) {
+    out += ',';
+    out += csv_field(p.path);
+  }
   out += ",seed,status";
   for (const auto& c : kColumns) out += fmt::format(",{}", c.name);
   out += ",jain_min,max_over_mean_max,warnings\n";
@@ -422,7 +427,10 @@ std::string csv_header(const Sweep& sweep) {
 std::string csv_row(const Sweep& sweep, const Point& p, const std::string& status, const nlohmann::json* summary,
                     std::uint64_t seed) {
   std::string out = fmt::format("{},{}", p.index, sweep.points());
-  for (std::size_t k = 0; k < sweep.grid().size(); ++k) out += "," + csv_field(sweep.grid()[k].shown[p.choice[k]]);
+  for (std::size_t k = 0; k < sweep.grid().size(); ++k) {
+    out += ',';
+    out += csv_field(sweep.grid()[k].shown[p.choice[k]]);
+  }
   out += fmt::format(",{},{}", seed, status);
   for (const auto& c : kColumns) {
     out += ",";
@@ -438,8 +446,10 @@ std::string csv_row(const Sweep& sweep, const Point& p, const std::string& statu
       if (g.contains("max_over_mean") && g["max_over_mean"].is_number())
         max_over_mean = std::max(max_over_mean.value_or(0.0), g["max_over_mean"].get<double>());
     }
-  out += "," + (jain ? nlohmann::json(*jain).dump() : std::string());
-  out += "," + (max_over_mean ? nlohmann::json(*max_over_mean).dump() : std::string());
+  out += ',';
+  if (jain) out += nlohmann::json(*jain).dump();
+  out += ',';
+  if (max_over_mean) out += nlohmann::json(*max_over_mean).dump();
   out += ",";
   if (summary && summary->contains("warnings")) out += std::to_string(summary->at("warnings").size());
   return out + "\n";
