@@ -64,6 +64,19 @@ TEST(ScenarioLint, BackupThatHoldsIsSilent) {
   EXPECT_TRUE(found.empty());
 }
 
+TEST(ScenarioLint, BackupCapacityCountsTheCoresOfAServerWithWork) {
+  // 2 cores of 1 Gflop/s, 0.5 Gflop a message: at most 4 messages/s however
+  // many sessions (1000, each 7 x 100 ms + 0.5 s); the domain gets 6/s.
+  const auto found = lint_text(two_levels("{sessions: 1000, cpu: {cores: 2, speed: 1Gf}, work: 5e8}",
+                                          "  - {name: s, rate: 6/s, rtt: 100ms, to: example.com}\n"));
+  ASSERT_EQ(checks_of(found), std::vector<std::string>{"backup-capacity"});
+  EXPECT_NEAR(number_fact(found[0], "capacity_per_s"), 4.0, 1e-9);
+  // With 4 cores it holds 8/s.
+  EXPECT_TRUE(lint_text(two_levels("{sessions: 1000, cpu: {cores: 4, speed: 1Gf}, work: 5e8}",
+                                   "  - {name: s, rate: 6/s, rtt: 100ms, to: example.com}\n"))
+                  .empty());
+}
+
 TEST(ScenarioLint, BackupCapacityUsesEachGroupsProfileRttAndShare) {
   // postfix: 5 x 40 ms + 300 ms = 0.5 s at 3/s; rfc5321 with rtt 200 ms to
   // mx2: 7 x 200 ms + 300 ms = 1.7 s at 0.5/s (the other half of its mail

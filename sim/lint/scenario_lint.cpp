@@ -284,12 +284,18 @@ class ScenarioLint {
     const auto it = spec_by_address_.find(a);
     const scenario::ServerSpec defaults;
     const scenario::ServerSpec& spec = it != spec_by_address_.end() ? *it->second : defaults;
+    // A server with `work` processes for work / speed seconds, and its cores
+    // bound its throughput however many sessions it has.
+    const double processing = spec.work && spec.cpu ? spec.work->mean / spec.cpu->speed : spec.service.mean;
     double weighted = 0, total = 0;
     for (const Flow& f : flows) {
-      weighted += f.rate * (round_trips(*f.group) * rtt(*f.group, a) + spec.service.mean);
+      weighted += f.rate * (round_trips(*f.group) * rtt(*f.group, a) + processing);
       total += f.rate;
     }
-    return {spec.sessions, total > 0 ? weighted / total : spec.service.mean};
+    const double time = total > 0 ? weighted / total : processing;
+    double sessions = spec.sessions;
+    if (spec.work && spec.cpu) sessions = std::min(sessions, spec.cpu->cores * time / processing);
+    return {sessions, time};
   }
 
   double rtt(const scenario::SenderGroup& g, AddressId a) const {
