@@ -12,6 +12,15 @@
 
 namespace mxsim::app {
 
+// SIGINT and SIGTERM from now on set stop_signal() instead of ending the
+// process; no SA_RESTART, so a blocking wait for children notices them.
+void catch_stop_signals();
+// The signal caught (0: none yet).
+int stop_signal();
+
+// A whole file as text ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
+
 // A private directory under $TMPDIR (or /tmp), removed with its contents.
 class TempDir {
  public:

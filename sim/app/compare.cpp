@@ -30,27 +30,6 @@ namespace fs = std::filesystem;
 namespace mxsim::app {
 namespace {
 
-std::atomic<int> stop_signal{0};
-
-extern "C" void on_compare_signal(int signal) { stop_signal.store(signal); }
-
-// No SA_RESTART: the wait for children must notice the signal.
-void catch_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_compare_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -145,11 +124,11 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
   Children children;
   bool terminated = false;
   while (true) {
-    if (stop_signal.load() != 0 && !terminated) {
+    if (stop_signal() != 0 && !terminated) {
       children.terminate();
       terminated = true;
     }
-    while (stop_signal.load() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size()) {
+    while (stop_signal() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size()) {
       const auto& job = todo[next];
       const std::vector<std::string> argv{"mxsim", "run", scenario_paths[job.scenario], "--seed",
                                           std::to_string(seeds[job.replication]), "--selection",
@@ -164,7 +143,7 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
     const auto& job = todo[j];
     const bool exited = WIFEXITED(status);
     const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (stop_signal.load() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
+    if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
     auto& cell = table.cells[job.scenario][job.policy][job.replication];
     cell.status = "error";
     if (code == kExitOk || code == kExitFindings) {
@@ -191,7 +170,7 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
   }
   if (progress) fmt::print(stderr, "\r{:80}\r", "");
 
-  const int signal = stop_signal.load();
+  const int signal = stop_signal();
   const std::string note =
       signal == 0 ? ""
                   : fmt::format("incomplete: interrupted by {} after {} of {} runs; the table covers the finished "

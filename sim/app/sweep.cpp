@@ -32,27 +32,6 @@ namespace fs = std::filesystem;
 namespace mxsim::app {
 namespace {
 
-std::atomic<int> stop_signal{0};
-
-extern "C" void on_sweep_signal(int signal) { stop_signal.store(signal); }
-
-// No SA_RESTART: a signal must not be swallowed by a blocking call.
-void catch_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_sweep_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // One point being run.
 struct Job {
   sweep::Point point;
@@ -188,7 +167,7 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   auto finish = [&](const Job& job, int status) {
     const bool exited = WIFEXITED(status);
     const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (stop_signal.load() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) return;  // not finished
+    if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) return;  // not finished
     nlohmann::json summary;
     bool have_summary = false;
     if (code == kExitOk || code == kExitFindings) {
@@ -220,11 +199,11 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   if (progress) show_progress();
   bool terminated = false;
   while (true) {
-    if (stop_signal.load() != 0 && !terminated) {
+    if (stop_signal() != 0 && !terminated) {
       children.terminate();
       terminated = true;
     }
-    while (stop_signal.load() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size())
+    while (stop_signal() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size())
       start(next++);
     if (children.size() == 0) break;
     std::size_t slot = 0;
@@ -237,7 +216,7 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   }
   if (progress) fmt::print(stderr, "\r{:80}\r", "");
 
-  const int signal = stop_signal.load();
+  const int signal = stop_signal();
   std::string text = sweep::csv_header(sweep);
   for (const auto& [index, row] : rows) text += row;
   if (signal != 0)
