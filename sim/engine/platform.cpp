@@ -31,16 +31,6 @@ std::string state_profile(const std::vector<Window>& windows) {
   return text;
 }
 
-// An event's windows, a periodic one expanded up to `bound`.
-std::vector<Window> event_windows(const scenario::Event& e, double bound) {
-  std::vector<Window> out;
-  for (double start = e.at; start < bound; start += e.every.value_or(model::World::kNever)) {
-    out.push_back({start, start + e.length});
-    if (!e.every) break;
-  }
-  return out;
-}
-
 struct Builder {
   sg4::Engine& engine;
   const scenario::Scenario& scenario;
@@ -193,7 +183,7 @@ struct Builder {
     for (const auto& e : scenario.events) {
       if (!e.on_link) continue;
       for (auto* link : links_named(e))
-        for (const auto& w : event_windows(e, bound)) {
+        for (const auto& w : model::event_windows(e, bound)) {
           if (e.fault != scenario::Fault::degrade) {
             down[link].push_back(w);
             continue;

@@ -81,7 +81,6 @@ class Activities final : public model::Resources {
   }
 
   std::size_t in_flight() const { return jobs_.size() - idle_.size(); }
-  std::size_t waiters() const { return jobs_.size(); }
 
   // A host or link changed state (from SimGrid's state-change signals, in
   // kernel context: only noted here).

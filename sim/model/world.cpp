@@ -1204,12 +1204,19 @@ std::vector<DownWindow> World::down_windows(std::uint32_t server, double until) 
     if (e.fault != Fault::down) continue;
     const auto& targets = w.event_servers[i];
     if (std::find(targets.begin(), targets.end(), server) == targets.end()) continue;
-    for (double start = e.at; start < until; start += e.every.value_or(kNever)) {
-      out.push_back({start, start + e.length});
-      if (!e.every) break;
-    }
+    const auto windows = event_windows(e, until);
+    out.insert(out.end(), windows.begin(), windows.end());
   }
   return merge_windows(std::move(out));
+}
+
+std::vector<DownWindow> event_windows(const scenario::Event& e, double until) {
+  std::vector<DownWindow> out;
+  for (double start = e.at; start < until; start += e.every.value_or(World::kNever)) {
+    out.push_back({start, start + e.length});
+    if (!e.every) break;
+  }
+  return out;
 }
 
 std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows) {

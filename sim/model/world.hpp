@@ -77,6 +77,9 @@ struct DownWindow {
 // that alternates off and on.
 std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows);
 
+// An event's windows (from `at`, lasting `for`), a periodic one expanded up to `until`.
+std::vector<DownWindow> event_windows(const scenario::Event& e, double until);
+
 class World {
  public:
   static constexpr double kNever = std::numeric_limits<double>::infinity();
