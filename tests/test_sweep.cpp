@@ -2,6 +2,7 @@
 // shards, the scenario text of a point (every example scenario survives the
 // round trip), CSV quoting and the merge of shards.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <set>
@@ -83,6 +84,16 @@ TEST(Sweep, DottedAndQuotedKeysNameTheSameEntry) {
   const Sweep dotted = grid_sweep("  servers.mailhost2.example.com.sessions: [9]\n");
   const Sweep quoted = grid_sweep("  servers[\"mailhost2.example.com\"].sessions: [9]\n");
   EXPECT_EQ(dotted.scenario_text(dotted.point(0)), quoted.scenario_text(quoted.point(0)));
+}
+
+TEST(Sweep, TheLongestExistingDottedKeyWins) {
+  // The first parameter creates a server "mailhost2" beside "mailhost2.example.com";
+  // the second path spells both and must land in the longer one.
+  const Sweep s = grid_sweep("  servers[\"mailhost2\"].sessions: [3]\n  servers.mailhost2.example.com.sessions: [9]\n", "[1]");
+  const YAML::Node text = YAML::Load(s.scenario_text(s.point(0)));
+  EXPECT_EQ(text["servers"]["mailhost2.example.com"]["sessions"].as<int>(), 9);
+  EXPECT_EQ(text["servers"]["mailhost2"]["sessions"].as<int>(), 3);
+  EXPECT_FALSE(text["servers"]["mailhost2"]["example"]);
 }
 
 TEST(Sweep, MissingKeysAreCreated) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace mxsim::sweep {
 
@@ -118,19 +119,33 @@ bool has_key(const YAML::Node& map, const std::string& key) {
   return false;
 }
 
+// How many key steps from steps[i] to steps[last], joined by dots, spell
+// `name`; 0 when no such run does.
+std::size_t steps_spelled(std::string_view name, const std::vector<Step>& steps, std::size_t i, std::size_t last) {
+  for (std::size_t j = i; j <= last; ++j) {
+    const std::string& key = steps[j].key;
+    if (!name.starts_with(key)) return 0;
+    name.remove_prefix(key.size());
+    if (name.empty()) return j - i + 1;
+    if (name.front() != '.') return 0;
+    name.remove_prefix(1);
+  }
+  return 0;
+}
+
 // Puts `value` at `steps` below `node`; yaml-cpp nodes are handles, so the
 // change lands in the tree `node` belongs to.
 void set_path(YAML::Node node, const std::vector<Step>& steps, const YAML::Node& value) {
   std::size_t i = 0;
+  // Where the walk is, for messages only (built when one is thrown).
+  auto here = [&] { return i == 0 ? std::string("the scenario") : shown_steps(steps, i); };
   while (i < steps.size()) {
     const Step& step = steps[i];
-    const std::string walked = shown_steps(steps, i);
-    const std::string here = walked.empty() ? "the scenario" : walked;
     if (step.kind == Step::Kind::index) {
       if (!node.IsSequence())
-        throw std::invalid_argument(fmt::format("{} is {}, not a list", here, describe(node)));
+        throw std::invalid_argument(fmt::format("{} is {}, not a list", here(), describe(node)));
       if (step.index >= node.size())
-        throw std::invalid_argument(fmt::format("{} has {} item{}; [{}] is past its end", here, node.size(),
+        throw std::invalid_argument(fmt::format("{} has {} item{}; [{}] is past its end", here(), node.size(),
                                                 node.size() == 1 ? "" : "s", step.index));
       if (i + 1 == steps.size()) {
         node[step.index] = YAML::Clone(value);
@@ -141,20 +156,21 @@ void set_path(YAML::Node node, const std::vector<Step>& steps, const YAML::Node&
       continue;
     }
     if (!node.IsMap() && !node.IsNull())
-      throw std::invalid_argument(fmt::format("{} is {}, not a map", here, describe(node)));
-    // The longest run of unquoted keys that names an existing key, joined by dots.
+      throw std::invalid_argument(fmt::format("{} is {}, not a map", here(), describe(node)));
+    // The longest run of unquoted keys that names an existing key, joined by
+    // dots. Each existing key is matched against the run once, so a long path
+    // costs (keys here) x (its length), not a string per candidate run.
     std::size_t used = 1;
     std::string key = step.key;
     if (!step.quoted && node.IsMap()) {
       std::size_t last = i;
       while (last + 1 < steps.size() && steps[last + 1].kind == Step::Kind::key && !steps[last + 1].quoted) ++last;
-      for (std::size_t end = last; end > i; --end) {
-        std::string joined = step.key;
-        for (std::size_t j = i + 1; j <= end; ++j) joined += "." + steps[j].key;
-        if (has_key(node, joined)) {
-          key = joined;
-          used = end - i + 1;
-          break;
+      for (const auto& item : node) {
+        if (!item.first.IsScalar()) continue;
+        const std::size_t spelled = steps_spelled(item.first.Scalar(), steps, i, last);
+        if (spelled > used) {
+          used = spelled;
+          key = item.first.Scalar();
         }
       }
     }
