@@ -1,6 +1,7 @@
 // Unit tests of the DNS model: master-file parsing with ldns (locations,
 // directives, the MX range check), zone updates, and the caching resolver
 // (TTLs, negative caching, CNAMEs, null and implicit MX, SERVFAIL).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -418,8 +419,8 @@ TEST_P(ResolveCases, Resolve) {
 // A chain of `n` CNAMEs from c0 to c<n>, which has an address.
 std::string chain_zone(int n) {
   std::string zone = "$ORIGIN ch.test.\n@ IN MX 10 c0\n";
-  for (int i = 0; i < n; ++i) zone += "c" + std::to_string(i) + " IN CNAME c" + std::to_string(i + 1) + "\n";
-  zone += "c" + std::to_string(n) + " IN A 192.0.2.99\n";
+  for (int i = 0; i < n; ++i) zone += fmt::format("c{} IN CNAME c{}\n", i, i + 1);
+  zone += fmt::format("c{} IN A 192.0.2.99\n", n);
   return zone;
 }
 const std::string kChain10 = chain_zone(10);
