@@ -1301,27 +1301,56 @@ void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) con
 // yaml-cpp shares the node an alias names, so a small file can stand for a
 // huge tree (a "billion laughs"), and the loader copies what it reads. Every
 // node costs 16 bytes plus its text, aliases expanded, against the file-size
-// limit; the walk stops when that is spent, so a cycle (`&a [*a]`) ends too.
+// limit; the walk stops when that is spent. It goes depth first and keeps only
+// the path it is on, so its memory is the depth, not the breadth, of the tree.
+// An alias inside the node it names (`a: &a [*a]`) makes an endless path: no
+// scenario nests anywhere near kMaxDepth levels, so the walk stops there and
+// says which it is.
 void Loader::check_expanded_size(const YAML::Node& root) const {
+  constexpr std::size_t kMaxDepth = 512;  // yaml-cpp itself refuses about 500 levels without aliases
+  struct Frame {
+    YAML::Node node;
+    std::vector<YAML::Node> children;  // map keys and values in turn
+    std::size_t next = 0;
+  };
   std::uint64_t budget = limits_.file_size;
-  std::vector<YAML::Node> pending{root};
-  while (!pending.empty()) {
-    const YAML::Node node = pending.back();
-    pending.pop_back();
+  std::vector<Frame> path;
+  auto visit = [&](const YAML::Node& node) {
     const std::uint64_t cost = 16 + (node.IsScalar() ? node.Scalar().size() : 0);
     if (cost > budget)
       fail(at(node), "",
            fmt::format("with its aliases expanded, the YAML document is too large: {}",
                        limit_note(limits_, "file_size")));
     budget -= cost;
-    if (node.IsSequence()) {
-      for (const auto& item : node) pending.push_back(item);
-    } else if (node.IsMap()) {
-      for (const auto& item : node) {
-        pending.push_back(item.first);
-        pending.push_back(item.second);
+    if (!node.IsSequence() && !node.IsMap()) return;
+    if (path.size() == kMaxDepth) {
+      // A cycle shows as a node that is its own ancestor on the path.
+      for (auto a = path.begin(); a != path.end(); ++a)
+        for (auto b = std::next(a); b != path.end(); ++b)
+          if (a->node.is(b->node))
+            fail(at(a->node), "", "an alias names a node that contains it, so the document never ends");
+      fail(at(node), "", fmt::format("the YAML document nests more than {} levels deep", kMaxDepth));
+    }
+    Frame frame{node, {}, 0};
+    for (const auto& item : node) {
+      if (node.IsSequence()) {
+        frame.children.push_back(item);
+      } else {
+        frame.children.push_back(item.first);
+        frame.children.push_back(item.second);
       }
     }
+    path.push_back(std::move(frame));
+  };
+  visit(root);
+  while (!path.empty()) {
+    Frame& top = path.back();
+    if (top.next == top.children.size()) {
+      path.pop_back();
+      continue;
+    }
+    const YAML::Node child = top.children[top.next++];
+    visit(child);
   }
 }
 
