@@ -16,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "model/world.hpp"
 #include "mta/ordering.hpp"
+#include "report/recorder.hpp"
 #include "scenario/scenario.hpp"
 
 namespace {
@@ -62,7 +63,9 @@ RunFigures run_model_only(double messages) {
   const auto s = bench_scenario(messages);
   model::RoundTripSessions sessions;
   const auto start = std::chrono::steady_clock::now();
-  model::World world(s, {s.seed, nullptr, nullptr, false}, sessions);
+  model::World world(s, {.seed = s.seed}, sessions);
+  report::Recorder recorder(world, {});
+  world.observe(recorder);
   for (double t = world.next_time(); t != model::World::kNever; t = world.next_time()) world.run_until(t);
   RunFigures f;
   f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -68,7 +68,7 @@ TEST(NetworkSessions, LinksAndCoresAreShared) {
   model::RoundTripSessions sessions;
   engine::Platform platform;
   engine::Activities activities(platform);
-  model::World world(scenario, {1, nullptr, nullptr, true, nullptr, &activities}, sessions);
+  model::World world(scenario, {.seed = 1, .outages_from_engine = true, .resources = &activities}, sessions);
   platform = engine::build_platform(engine, scenario, world);
   sg4::Host::on_state_change_cb([&](const sg4::Host& h) { activities.host_changed(h); });
 

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "model/world.hpp"
+#include "report/recorder.hpp"
+#include "report/writers.hpp"
 #include "report/fairness.hpp"
 #include "scenario/scenario.hpp"
 
@@ -30,14 +32,17 @@ Run run_model(const std::string& yaml, std::uint64_t seed, bool trace = false) {
   const auto scenario = scenario::load_text(yaml, "validation.yaml");
   RoundTripSessions sessions;
   std::ostringstream trace_text;
-  World world(scenario, {seed, nullptr, nullptr, false, trace ? &trace_text : nullptr}, sessions);
+  World world(scenario, {.seed = seed}, sessions);
+  report::Recorder recorder(world, {.trace = trace ? &trace_text : nullptr});
+  world.observe(recorder);
   double end = 0;
   for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
     world.run_until(t);
     end = t;
   }
   EXPECT_TRUE(world.conserved());
-  return {world.summary(end, 0), trace_text.str()};
+  EXPECT_TRUE(recorder.stats().agrees_with(world));
+  return {report::to_json(recorder.finish({.seed = seed, .end = end})), trace_text.str()};
 }
 
 const nlohmann::json& server(const nlohmann::json& j, const std::string& host) {

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "model/world.hpp"
+#include "report/recorder.hpp"
+#include "report/writers.hpp"
 #include "scenario/scenario.hpp"
 
 namespace mxsim::model {
@@ -26,14 +28,17 @@ const char* kZone = R"(zone: |
 nlohmann::json run_model(const std::string& yaml, std::uint64_t seed = 1) {
   const auto scenario = scenario::load_text(yaml, "test.yaml");
   RoundTripSessions sessions;
-  World world(scenario, {seed, nullptr, nullptr, false}, sessions);
+  World world(scenario, {.seed = seed}, sessions);
+  report::Recorder recorder(world, {});
+  world.observe(recorder);
   double end = 0;
   for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
     world.run_until(t);
     end = t;
   }
   EXPECT_TRUE(world.conserved());
-  return world.summary(end, 0);
+  EXPECT_TRUE(recorder.stats().agrees_with(world));
+  return report::to_json(recorder.finish({.seed = seed, .end = end}));
 }
 
 std::string failover(const std::string& profile, const std::string& events, const std::string& extra = "") {

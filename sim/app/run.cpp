@@ -12,7 +12,6 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-#include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
 #include "engine/engine.hpp"
@@ -147,7 +146,7 @@ int run_command(const std::vector<std::string>& args) {
   if (!result.complete) {
     const int signal = stop_signal.load();
     fmt::print(stderr, "mxsim: {}: interrupted at {} s simulated; the reports are partial (\"complete\": false)\n",
-               scenario_path, result.summary["simulated_s"].get<double>());
+               scenario_path, result.summary.simulated_s);
     return signal == SIGTERM ? kExitSigterm : kExitSigint;
   }
   if (!result.conserved || result.deadlock) {

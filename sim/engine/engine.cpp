@@ -21,6 +21,7 @@
 
 #include "engine/platform.hpp"
 #include "model/world.hpp"
+#include "report/recorder.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -65,9 +66,13 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   Platform platform;
   Activities activities(platform);
   model::World world(scenario,
-                     {options.seed, options.timeseries, options.queue, true, options.trace,
-                      network ? &activities : nullptr},
+                     {.seed = options.seed,
+                      .outages_from_engine = true,
+                      .resources = network ? &activities : nullptr},
                      sessions);
+  report::Recorder recorder(world,
+                            {.timeseries = options.timeseries, .queue = options.queue, .trace = options.trace});
+  world.observe(recorder);
   platform = build_platform(engine, scenario, world);
 
   std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>> servers_on;
@@ -146,13 +151,13 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
 
   Result result;
   result.deadlock = deadlock;
-  result.conserved = world.conserved();
   result.messages = world.submitted();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.complete = complete;
-  result.summary = world.summary(end, wall);
-  result.summary["complete"] = complete;
-  if (deadlock) result.summary["warnings"].push_back("SimGrid reported a deadlock: the run ended early");
+  result.summary = recorder.finish({.seed = options.seed, .end = end, .wall_s = wall});
+  result.conserved = world.conserved() && recorder.stats().agrees_with(world);
+  result.summary.complete = complete;
+  if (deadlock) result.summary.warnings.emplace_back("SimGrid reported a deadlock: the run ended early");
   return result;
 }
 

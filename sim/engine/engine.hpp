@@ -9,8 +9,7 @@
 #include <ostream>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "report/summary.hpp"
 #include "scenario/scenario.hpp"
 
 namespace mxsim::engine {
@@ -23,7 +22,7 @@ struct Options {
   bool sim_log = false;  // let SimGrid print its own log
   std::string paje;      // write SimGrid's Paje trace here (empty: none)
   // Set (from a signal handler, say) to stop the run early: the result then
-  // holds what was measured so far, with summary["complete"] == false.
+  // holds what was measured so far, with summary.complete == false.
   const std::atomic<bool>* stop = nullptr;
   // Called about every `progress_interval_s` of wall time with the
   // simulated time reached and the messages submitted so far.
@@ -32,7 +31,7 @@ struct Options {
 };
 
 struct Result {
-  nlohmann::json summary;
+  report::Summary summary;
   bool conserved = true;  // submitted == delivered + bounced + pending
   bool deadlock = false;  // SimGrid ended the run early
   bool complete = true;   // false when Options::stop ended the run

@@ -13,25 +13,17 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "dns/resolver.hpp"
 #include "dns/zone.hpp"
 #include "mta/ordering.hpp"
 #include "mta/profile.hpp"
 #include "mta/profile_ordering.hpp"
-#include "report/fairness.hpp"
 #include "selection/policy.hpp"
-#include "report/stats.hpp"
 #include "util/random.hpp"
-
-#ifndef MXSIM_VERSION
-#define MXSIM_VERSION "dev"
-#endif
 
 namespace mxsim::model {
 
-using report::Outcome;
 using scenario::Fault;
 
 namespace {
@@ -178,22 +170,12 @@ struct Group {
   int relay_server = -1;  // a relay's group: the server it sends from
 };
 
-struct DomainLayout {
-  std::string name;  // without the trailing dot
-  struct Level {
-    int preference;
-    std::vector<std::string> hosts;
-    std::vector<std::vector<std::uint32_t>> servers;  // per host
-  };
-  std::vector<Level> levels;
-};
-
 std::string strip_dot(const std::string& name) {
   if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
   return name;
 }
 
-double round6(double x) { return std::round(x * 1e6) / 1e6; }
+Observer nobody;  // watches until World::observe() names someone
 
 }  // namespace
 
@@ -212,7 +194,7 @@ struct World::Impl {
   std::vector<dns::NameId> event_domain;                  // servfail events
   std::vector<std::size_t> event_update;                  // zone update index
   dns::ServfailSet servfail;
-  std::unique_ptr<report::Stats> stats;
+  Observer* observer;  // never null: a no-op one until World::observe()
 
   // Two queues: retries wait minutes to hours and are many when servers are
   // down; keeping them apart keeps the busy queue small and in cache.
@@ -224,13 +206,14 @@ struct World::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint64_t next_message_id = 0;
   std::uint32_t arrivals_open = 0;  // groups still generating messages
+  std::uint64_t submitted = 0, delivered = 0, bounced = 0;
 
   std::vector<std::string> warnings;
-  std::set<std::string> warned;
+  std::set<dns::NameId> cname_warned;
   bool network = false;  // engine: {sessions: network}
 
   Impl(const scenario::Scenario& s, RunOptions o, SessionModel& m)
-      : scenario(s), options(o), sessions(m), db(scenario::build_zone(s)),
+      : scenario(s), options(o), sessions(m), db(scenario::build_zone(s)), observer(&nobody),
         network(s.engine.sessions == scenario::SessionKind::network) {
     if (network && options.resources == nullptr)
       throw std::invalid_argument("network sessions need the engine's resources");
@@ -481,7 +464,8 @@ struct World::Impl {
     }
   }
 
-  bool finished() const { return arrivals_open == 0 && stats->messages().in_flight() == 0; }
+  std::uint64_t in_flight() const { return submitted - delivered - bounced; }
+  bool finished() const { return arrivals_open == 0 && in_flight() == 0; }
 
   void dispatch(const Event& e) {
     switch (e.kind) {
@@ -499,7 +483,10 @@ struct World::Impl {
         if (slab[e.a].token == e.b) backlog_timeout(e.a, e.c, e.time);
         break;
       case Kind::fault_start: fault_start(e.a, e.time); break;
-      case Kind::fault_end: fault_change(e.a, -1, e.time); break;
+      case Kind::fault_end:
+        observer->fault(e.time, e.a, false);
+        fault_change(e.a, -1, e.time);
+        break;
       case Kind::server_state: server_state(e.c, e.outcome != 0, e.time); break;
       case Kind::attempt_ready:
         if (slab[e.a].token == e.b) try_next(e.a, e.time);
@@ -566,14 +553,12 @@ struct World::Impl {
     m.waiting_retry = false;
     m.holds_delivery = false;
     m.bytes = network && group.size ? draw(*group.size, group.sizes) : 0;
-    stats->submitted(now);
+    ++submitted;
+    observer->submitted(now);
     schedule_arrival(g, now);
     attempt(slot, now);
   }
 
-  void warn_once(const std::string& text) {
-    if (warned.insert(text).second) warnings.push_back(text);
-  }
 
   // RFC 5321 §5.1: an MTA that finds itself in the MX list drops its own
   // preference level and every worse one.
@@ -605,7 +590,7 @@ struct World::Impl {
     ++m.token;
     if (m.waiting_retry) {
       m.waiting_retry = false;
-      stats->retry_started(now);
+      observer->retry_started(now);
     }
     auto& mta = mtas[m.mta];
     const auto& group = groups[m.group];
@@ -624,19 +609,19 @@ struct World::Impl {
     const auto queries = mta.resolver.queries();
     const auto& r = mta.resolver.resolve_mx(m.domain, now, servfail);
     for (auto name : r.cname_followed)
-      warn_once(fmt::format("{} is a CNAME (RFC 2181 §10.3 forbids an MX target alias); followed",
-                            strip_dot(db.name(name))));
+      if (cname_warned.insert(name).second)
+        warnings.push_back(strip_dot(db.name(name)) + " is a CNAME (RFC 2181 §10.3 forbids an MX target alias); followed");
     switch (r.status) {
       case dns::Status::nxdomain:
-      case dns::Status::no_route: return bounce(slot, report::BounceReason::nxdomain, now);
-      case dns::Status::null_mx: return bounce(slot, report::BounceReason::null_mx, now);
+      case dns::Status::no_route: return bounce(slot, BounceReason::nxdomain, now);
+      case dns::Status::null_mx: return bounce(slot, BounceReason::null_mx, now);
       case dns::Status::servfail:
       case dns::Status::no_address: return defer(slot, now);
       case dns::Status::ok: break;
     }
     m.targets.assign(r.targets.begin(), r.targets.end());
     drop_self_and_worse(mta, m.targets);
-    if (m.targets.empty()) return bounce(slot, report::BounceReason::loops_to_self, now);
+    if (m.targets.empty()) return bounce(slot, BounceReason::loops_to_self, now);
     order(m, mta, group, now);
     m.cursor = 0;
     m.sessions_used = 0;
@@ -696,7 +681,7 @@ struct World::Impl {
     const auto& group = groups[m.group];
     const auto& profile = group.profile;
     const double rtt = group.rtt[s];
-    stats->connection(now, s);
+    observer->connection(now, s);
     m.attempt_start = now;
     ++m.connections;
     if (!mta.inflight.empty()) ++mta.inflight[s];
@@ -764,7 +749,7 @@ struct World::Impl {
     ++server.in_use;
     m.active_pos = static_cast<std::uint32_t>(server.active.size());
     server.active.push_back(slot);
-    stats->session_started(now, s);
+    observer->session_started(now, s);
     m.session_server = s;
     m.processing = draw_processing(server);
     if (network) {
@@ -818,7 +803,7 @@ struct World::Impl {
     slab[last].active_pos = pos;
     server.active.pop_back();
     --server.in_use;
-    stats->session_ended(now, s);
+    observer->session_ended(now, s);
     while (!server.backlog.empty() && server.in_use < server.spec.sessions) {
       const auto entry = server.backlog.front();
       server.backlog.pop_front();
@@ -834,7 +819,13 @@ struct World::Impl {
   void attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
     auto& m = slab[slot];
     auto& mta = mtas[m.mta];
-    stats->outcome(now, s, outcome);
+    observer->attempt_ended({.start = m.attempt_start,
+                             .end = now,
+                             .message = m.id,
+                             .group = m.group,
+                             .mta = mta.index,
+                             .server = s,
+                             .outcome = outcome});
     if (!mta.inflight.empty()) --mta.inflight[s];
     if (mta.policy) {
       // Greylisting and 5xx concern the message: the host answered.
@@ -849,11 +840,6 @@ struct World::Impl {
     const bool host_failed = outcome == Outcome::timeout || outcome == Outcome::refused ||
                              outcome == Outcome::tempfail || outcome == Outcome::busy_tempfail;
     if (host_failed) ++m.host_failures;
-    if (options.trace) {
-      *options.trace << fmt::format("{},{},{},{},{},{},{},{}\n", round6(m.attempt_start), m.id, groups[m.group].name,
-                                    mta.index, servers[s].address, servers[s].host, report::outcome_name(outcome),
-                                    round6(now - m.attempt_start));
-    }
     const auto& profile = groups[m.group].profile;
     if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) {
       if (outcome == Outcome::accepted) mta.destination(m.domain).dead_until = 0;
@@ -889,10 +875,11 @@ struct World::Impl {
     const double latency = now - m.submitted;
     if (!m.first_hop_done) {
       m.first_hop_done = true;
-      stats->first_hop(m.origin_group, latency);
+      observer->first_hop(now, m.origin_group, latency);
     }
     if (servers[s].relay_mta >= 0) return hand_to_relay(slot, s, now);
-    stats->delivered(now, m.origin_group, latency);
+    ++delivered;
+    observer->delivered(now, m.origin_group, latency);
     end_message(slot, now);
   }
 
@@ -918,7 +905,7 @@ struct World::Impl {
   void connect_failed(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
     attempt_ended(slot, s, outcome, now);
     if (outcome == Outcome::rejected && groups[slab[slot].group].profile.on_5xx == mta::On5xx::bounce)
-      return bounce(slot, report::BounceReason::rejected, now);
+      return bounce(slot, BounceReason::rejected, now);
     try_next(slot, now);
   }
 
@@ -927,16 +914,17 @@ struct World::Impl {
     const auto& profile = groups[m.group].profile;
     ++m.retry.failures;
     if (m.retry.first_failure < 0) m.retry.first_failure = now;
-    if (mta::expired(profile, m.retry, now)) return bounce(slot, report::BounceReason::expired, now);
+    if (mta::expired(profile, m.retry, now)) return bounce(slot, BounceReason::expired, now);
     ++m.token;
     m.waiting_retry = true;
-    stats->deferred(now);
+    observer->deferred(now);
     push(mta::next_retry(profile, m.retry, now), Kind::attempt, slot, m.token);
     release_delivery(slot, now);
   }
 
-  void bounce(std::uint32_t slot, report::BounceReason reason, double now) {
-    stats->bounced(now, reason);
+  void bounce(std::uint32_t slot, BounceReason reason, double now) {
+    ++bounced;
+    observer->bounced(now, reason);
     end_message(slot, now);
   }
 
@@ -945,6 +933,7 @@ struct World::Impl {
   void fault_start(std::uint32_t index, double now) {
     if (finished()) return;  // periodic faults alone do not keep the run going
     const auto& e = scenario.events[index];
+    observer->fault(now, index, true);
     if (e.fault == Fault::zone_update) {
       db.apply_update(event_update[index]);
       return;
@@ -989,6 +978,7 @@ struct World::Impl {
     auto& server = servers[s];
     if (server.up == up) return;
     server.up = up;
+    observer->server_state(now, s, up);
     if (up) return;
     // The host died: open sessions hang until the client's command timeout,
     // connections waiting in the backlog until their greeting deadline.
@@ -1009,123 +999,6 @@ struct World::Impl {
     server.backlog.clear();
     server.backlog_live = 0;
   }
-
-  // ---- the summary --------------------------------------------------------
-
-  static nlohmann::json latency_json(const report::Histogram& h, const std::vector<double>& extra) {
-    nlohmann::json j{{"count", h.count()},         {"mean", round6(h.mean())},
-                     {"p50", round6(h.percentile(50))}, {"p90", round6(h.percentile(90))},
-                     {"p99", round6(h.percentile(99))}, {"p999", round6(h.percentile(99.9))},
-                     {"max", round6(h.max())}};
-    nlohmann::json more = nlohmann::json::object();
-    for (double p : extra) more[fmt::format("{}", p)] = round6(h.percentile(p));
-    j["percentiles"] = more;
-    return j;
-  }
-
-  nlohmann::json summary(double end, double wall_s) {
-    stats->finish(end);
-    const auto& msg = stats->messages();
-    nlohmann::json j;
-    j["mxsim_version"] = MXSIM_VERSION;
-    j["scenario"] = scenario.name;
-    j["description"] = scenario.description;
-    j["seed"] = options.seed;
-    j["simulated_s"] = round6(end);
-    j["wall_s"] = round6(wall_s);
-    j["complete"] = true;
-    j["messages"] = {{"submitted", msg.submitted},
-                     {"delivered", msg.delivered},
-                     {"bounced", msg.bounced},
-                     {"pending", msg.in_flight()}};
-    j["latency_s"] = {{"first_hop", latency_json(stats->first_hop_latency(), scenario.report.percentiles)},
-                      {"delivery", latency_json(stats->delivery_latency(), scenario.report.percentiles)}};
-
-    report::ServerCounters total;
-    for (std::uint32_t s = 0; s < servers.size(); ++s) {
-      const auto& c = stats->server(s);
-      total.connections += c.connections;
-      total.accepted += c.accepted;
-      total.timeouts += c.timeouts;
-      total.refused += c.refused;
-      total.tempfail += c.tempfail;
-      total.greylisted += c.greylisted;
-      total.rejected += c.rejected;
-    }
-    j["attempts"] = {{"connections", total.connections},
-                     {"accepted", total.accepted},
-                     {"timeouts", total.timeouts},
-                     {"refused", total.refused},
-                     {"tempfail", total.tempfail},
-                     {"greylisted", total.greylisted},
-                     {"rejected", total.rejected},
-                     {"per_message_mean",
-                      round6(msg.submitted ? static_cast<double>(total.connections) / static_cast<double>(msg.submitted)
-                                           : 0.0)}};
-
-    std::vector<std::uint64_t> accepted_by_domain(domains.size() + 1, 0);
-    for (std::uint32_t s = 0; s < servers.size(); ++s)
-      accepted_by_domain[static_cast<std::size_t>(servers[s].domain + 1)] += stats->server(s).accepted;
-    auto server_list = nlohmann::json::array();
-    for (std::uint32_t s = 0; s < servers.size(); ++s) {
-      const auto& c = stats->server(s);
-      const auto& server = servers[s];
-      const auto domain_total = accepted_by_domain[static_cast<std::size_t>(server.domain + 1)];
-      const double capacity = server.spec.sessions * end;
-      server_list.push_back(
-          {{"host", server.host},
-           {"address", server.address},
-           {"preference", server.preference >= 0 ? nlohmann::json(server.preference) : nlohmann::json(nullptr)},
-           {"accepted", c.accepted},
-           {"share", round6(domain_total ? static_cast<double>(c.accepted) / static_cast<double>(domain_total) : 0.0)},
-           {"connections", c.connections},
-           {"timeouts", c.timeouts},
-           {"refused", c.refused},
-           {"tempfail", c.tempfail},
-           {"busy_tempfail", c.busy_tempfail},
-           {"greylisted", c.greylisted},
-           {"rejected", c.rejected},
-           {"peak_sessions", c.peak_sessions},
-           {"utilization", round6(capacity > 0 ? stats->busy_seconds(s) / capacity : 0.0)}});
-    }
-    j["servers"] = server_list;
-
-    auto group_list = nlohmann::json::array();
-    for (const auto& d : domains) {
-      for (const auto& level : d.levels) {
-        std::vector<double> loads;
-        std::uint64_t accepted = 0;
-        for (const auto& host_servers : level.servers) {
-          std::uint64_t n = 0;
-          for (auto s : host_servers) n += stats->server(s).accepted;
-          loads.push_back(static_cast<double>(n));
-          accepted += n;
-        }
-        group_list.push_back({{"domain", d.name},
-                              {"preference", level.preference},
-                              {"hosts", level.hosts},
-                              {"accepted", accepted},
-                              {"jain_index", round6(report::jain_index(loads))},
-                              {"max_over_mean", round6(report::max_over_mean(loads))},
-                              {"chi2_p", round6(report::chi_square_p(loads))}});
-      }
-    }
-    j["groups"] = group_list;
-    auto sender_list = nlohmann::json::array();
-    for (std::uint32_t g = 0; g < scenario.senders.size(); ++g) {
-      sender_list.push_back({{"name", groups[g].name},
-                             {"profile", groups[g].profile.name},
-                             {"first_hop", latency_json(stats->first_hop_latency(g), scenario.report.percentiles)},
-                             {"delivery", latency_json(stats->delivery_latency(g), scenario.report.percentiles)}});
-    }
-    j["senders"] = sender_list;
-    nlohmann::json bounces = nlohmann::json::object();
-    for (int r = 0; r < report::kBounceReasons; ++r)
-      bounces[report::bounce_name(static_cast<report::BounceReason>(r))] = msg.bounces[static_cast<std::size_t>(r)];
-    j["bounces"] = bounces;
-    j["warnings"] = warnings;
-    return j;
-  }
 };
 
 World::World(const scenario::Scenario& scenario, RunOptions options, SessionModel& sessions)
@@ -1134,17 +1007,12 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
   w.build_servers();
   w.build_groups();
   w.build_domains();
-  std::vector<report::Stats::ServerLabel> labels;
-  for (const auto& s : w.servers) labels.push_back({s.host, s.address});
-  w.stats = std::make_unique<report::Stats>(std::move(labels), scenario.senders.size(), scenario.report.bin,
-                                            options.timeseries, options.queue);
   w.build_events();
   for (std::uint32_t g = 0; g < w.groups.size(); ++g) {
     if (w.groups[g].rate <= 0) continue;  // a relay's group
     ++w.arrivals_open;
     w.schedule_arrival(g, 0.0);
   }
-  if (options.trace) *options.trace << "start_s,message,sender,mta,address,host,outcome,duration_s\n";
   if (!w.network) {
     const bool links = std::any_of(scenario.servers.begin(), scenario.servers.end(),
                                    [](const auto& s) { return s.uplink.has_value(); }) ||
@@ -1246,17 +1114,21 @@ double World::time_bound() const {
 }
 
 double World::horizon() const { return impl_->scenario.horizon.value_or(kNever); }
-std::uint64_t World::submitted() const { return impl_->stats->messages().submitted; }
-std::uint64_t World::in_flight() const { return impl_->stats->messages().in_flight(); }
+std::uint64_t World::submitted() const { return impl_->submitted; }
+std::uint64_t World::delivered() const { return impl_->delivered; }
+std::uint64_t World::bounced() const { return impl_->bounced; }
+std::uint64_t World::in_flight() const { return impl_->in_flight(); }
+const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
+void World::observe(Observer& observer) { impl_->observer = &observer; }
+const scenario::Scenario& World::scenario() const { return impl_->scenario; }
+const mta::Profile& World::group_profile(std::uint32_t g) const { return impl_->groups[g].profile; }
+int World::server_preference(std::uint32_t s) const { return impl_->servers[s].preference; }
+int World::server_domain(std::uint32_t s) const { return impl_->servers[s].domain; }
+const std::vector<DomainLayout>& World::domains() const { return impl_->domains; }
 
 bool World::conserved() const {
-  const auto& m = impl_->stats->messages();
-  std::uint64_t bounced = 0;
-  for (auto b : m.bounces) bounced += b;
-  return m.submitted == m.delivered + m.bounced + m.in_flight() && bounced == m.bounced &&
-         m.in_flight() == impl_->slab.size() - impl_->free_slots.size();
+  const auto& w = *impl_;
+  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.size() - w.free_slots.size();
 }
-
-nlohmann::json World::summary(double end, double wall_s) { return impl_->summary(end, wall_s); }
 
 }  // namespace mxsim::model

@@ -6,12 +6,11 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "model/observer.hpp"
+#include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 
 namespace mxsim::model {
@@ -57,15 +56,24 @@ class Resources {
 
 struct RunOptions {
   std::uint64_t seed = 1;
-  std::ostream* timeseries = nullptr;  // CSV rows as bins close; null: not kept
-  std::ostream* queue = nullptr;
   // True when the engine reports `down` faults through set_server_state()
   // (SimGrid host state profiles); false to let the model time them itself.
   bool outages_from_engine = false;
-  // One CSV line per connection attempt (--trace); null: nothing is written.
-  std::ostream* trace = nullptr;
   // Required when the scenario asks for network sessions.
   Resources* resources = nullptr;
+};
+
+// The MX layout of a recipient domain in the base zone: its preference
+// levels, each with its hosts and their servers (for `share`, `preference`
+// and the per-level fairness report).
+struct DomainLayout {
+  std::string name;  // without the trailing dot
+  struct Level {
+    int preference;
+    std::vector<std::string> hosts;
+    std::vector<std::vector<std::uint32_t>> servers;  // per host
+  };
+  std::vector<Level> levels;
 };
 
 struct DownWindow {
@@ -91,6 +99,10 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
+  // Who hears of every attempt, session and message fate (nobody until set).
+  void observe(Observer& observer);
+  const scenario::Scenario& scenario() const;
+
   // The time of the next event; kNever when every message has ended and no
   // more will arrive (periodic faults alone do not keep the run going).
   double next_time() const;
@@ -103,6 +115,7 @@ class World {
   // one per relay server (which sends from that server's host).
   std::size_t group_count() const;
   const std::string& group_name(std::uint32_t group) const;
+  const mta::Profile& group_profile(std::uint32_t group) const;
   int group_relay_server(std::uint32_t group) const;  // -1: a sender group
   double group_rtt(std::uint32_t group, std::uint32_t server) const;
   // The round trip the dialogue pays between a group's host and a server
@@ -115,6 +128,9 @@ class World {
   const std::string& server_host(std::uint32_t server) const;
   const std::string& server_address(std::uint32_t server) const;
   const scenario::ServerSpec& server_spec(std::uint32_t server) const;
+  int server_preference(std::uint32_t server) const;  // -1: not an MX target of any domain
+  int server_domain(std::uint32_t server) const;      // index into domains(), -1: none
+  const std::vector<DomainLayout>& domains() const;
   // The servers a scenario key (host name or address) names.
   std::vector<std::uint32_t> servers_for_key(const std::string& key) const;
   // `down` windows of a server, periodic ones expanded up to `until`.
@@ -125,11 +141,13 @@ class World {
   double horizon() const;  // kNever without one
 
   std::uint64_t submitted() const;
+  std::uint64_t delivered() const;
+  std::uint64_t bounced() const;
   std::uint64_t in_flight() const;
-  // submitted == delivered + bounced + pending
+  // submitted == delivered + bounced + pending, and every pending message holds a slot
   bool conserved() const;
-  // Closes statistics at `end` and returns summary.json's content.
-  nlohmann::json summary(double end, double wall_s);
+  // What the run found worth saying (a CNAME followed, settings without effect).
+  const std::vector<std::string>& warnings() const;
 
  private:
   struct Impl;

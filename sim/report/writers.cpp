@@ -1,6 +1,9 @@
-// The text summary is a few fmt tables: messages, latency percentiles,
-// per-server load, per-preference-group fairness.
+// summary.json as nlohmann builds it (keys sorted), servers.csv, and the text
+// summary as a few fmt tables: messages, latency percentiles, per-server
+// load, per-preference-group fairness.
 #include "report/writers.hpp"
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +13,16 @@
 namespace mxsim::report {
 namespace {
 
+nlohmann::json latency_json(const Latency& l) {
+  nlohmann::json more = nlohmann::json::object();
+  for (const auto& [label, value] : l.percentiles) more[label] = value;
+  return {{"count", l.count}, {"mean", l.mean},   {"p50", l.p50},          {"p90", l.p90},
+          {"p99", l.p99},     {"p999", l.p999},   {"max", l.max},          {"percentiles", more}};
+}
+
+// A number as summary.json writes it (servers.csv repeats it exactly).
+std::string json_number(double x) { return nlohmann::json(x).dump(); }
+
 std::string seconds(double s) {
   if (s < 1) return fmt::format("{:.1f}ms", s * 1e3);
   if (s < 120) return fmt::format("{:.2f}s", s);
@@ -17,79 +30,143 @@ std::string seconds(double s) {
   return fmt::format("{:.2f}h", s / 3600);
 }
 
-void latency_row(std::ostream& out, const char* label, const nlohmann::json& h) {
-  fmt::print(out, "  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", label, h["count"].get<std::uint64_t>(),
-             seconds(h["mean"].get<double>()), seconds(h["p50"].get<double>()), seconds(h["p90"].get<double>()),
-             seconds(h["p99"].get<double>()), seconds(h["p999"].get<double>()), seconds(h["max"].get<double>()));
+void latency_row(std::ostream& out, const char* label, const Latency& h) {
+  fmt::print(out, "  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", label, h.count, seconds(h.mean),
+             seconds(h.p50), seconds(h.p90), seconds(h.p99), seconds(h.p999), seconds(h.max));
 }
 
 }  // namespace
 
-void write_text(const nlohmann::json& j, std::ostream& out) {
-  fmt::print(out, "mxsim {}: scenario {} (seed {}), {} simulated\n", j["mxsim_version"].get<std::string>(),
-             j["scenario"].get<std::string>(), j["seed"].get<std::uint64_t>(), seconds(j["simulated_s"].get<double>()));
-  const auto& m = j["messages"];
-  fmt::print(out, "\nmessages: {} submitted, {} delivered, {} bounced, {} pending\n",
-             m["submitted"].get<std::uint64_t>(), m["delivered"].get<std::uint64_t>(),
-             m["bounced"].get<std::uint64_t>(), m["pending"].get<std::uint64_t>());
+nlohmann::json to_json(const Summary& s) {
+  nlohmann::json j;
+  j["mxsim_version"] = s.mxsim_version;
+  j["scenario"] = s.scenario;
+  j["description"] = s.description;
+  j["seed"] = s.seed;
+  j["simulated_s"] = s.simulated_s;
+  j["wall_s"] = s.wall_s;
+  j["complete"] = s.complete;
+  j["messages"] = {{"submitted", s.messages.submitted},
+                   {"delivered", s.messages.delivered},
+                   {"bounced", s.messages.bounced},
+                   {"pending", s.messages.pending}};
+  j["latency_s"] = {{"first_hop", latency_json(s.first_hop)}, {"delivery", latency_json(s.delivery)}};
+  nlohmann::json attempts = nlohmann::json::object();
+  for (const auto& field : kServerCounterFields)
+    if (field.shows(kInAttempts)) attempts[field.name] = s.attempts.totals.*field.value;
+  attempts["per_message_mean"] = s.attempts.per_message_mean;
+  j["attempts"] = attempts;
+
+  auto servers = nlohmann::json::array();
+  for (const auto& row : s.servers) {
+    nlohmann::json r = {{"host", row.host},
+                        {"address", row.address},
+                        {"preference", row.preference ? nlohmann::json(*row.preference) : nlohmann::json(nullptr)},
+                        {"share", row.share},
+                        {"utilization", row.utilization}};
+    for (const auto& field : kServerCounterFields) r[field.name] = row.counters.*field.value;
+    servers.push_back(std::move(r));
+  }
+  j["servers"] = servers;
+  auto groups = nlohmann::json::array();
+  for (const auto& g : s.groups) {
+    groups.push_back({{"domain", g.domain},
+                      {"preference", g.preference},
+                      {"hosts", g.hosts},
+                      {"accepted", g.accepted},
+                      {"jain_index", g.jain_index},
+                      {"max_over_mean", g.max_over_mean},
+                      {"chi2_p", g.chi2_p}});
+  }
+  j["groups"] = groups;
+  auto senders = nlohmann::json::array();
+  for (const auto& sender : s.senders) {
+    senders.push_back({{"name", sender.name},
+                       {"profile", sender.profile},
+                       {"first_hop", latency_json(sender.first_hop)},
+                       {"delivery", latency_json(sender.delivery)}});
+  }
+  j["senders"] = senders;
+  nlohmann::json bounces = nlohmann::json::object();
+  for (int r = 0; r < kBounceReasons; ++r)
+    bounces[bounce_name(static_cast<BounceReason>(r))] = s.bounces[static_cast<std::size_t>(r)];
+  j["bounces"] = bounces;
+  j["warnings"] = s.warnings;
+  return j;
+}
+
+std::string summary_json_text(const Summary& summary) { return to_json(summary).dump(2) + "\n"; }
+
+void write_text(const Summary& j, std::ostream& out) {
+  fmt::print(out, "mxsim {}: scenario {} (seed {}), {} simulated\n", j.mxsim_version, j.scenario, j.seed,
+             seconds(j.simulated_s));
+  const auto& m = j.messages;
+  fmt::print(out, "\nmessages: {} submitted, {} delivered, {} bounced, {} pending\n", m.submitted, m.delivered,
+             m.bounced, m.pending);
+  // Reasons in the order of their names, as summary.json lists them.
+  std::vector<std::pair<std::string, std::uint64_t>> bounces;
+  for (int r = 0; r < kBounceReasons; ++r)
+    bounces.emplace_back(bounce_name(static_cast<BounceReason>(r)), j.bounces[static_cast<std::size_t>(r)]);
+  std::sort(bounces.begin(), bounces.end());
   std::string bounce_text;
-  for (const auto& [reason, n] : j["bounces"].items())
-    if (n.get<std::uint64_t>() > 0) bounce_text += fmt::format(" {} {}", reason, n.get<std::uint64_t>());
+  for (const auto& [reason, n] : bounces)
+    if (n > 0) bounce_text += fmt::format(" {} {}", reason, n);
   if (!bounce_text.empty()) fmt::print(out, "bounces:{}\n", bounce_text);
-  const auto& a = j["attempts"];
-  fmt::print(out, "attempts: {} connections ({:.3f} per message), {} accepted, {} timeouts, {} refused, {} tempfail\n",
-             a["connections"].get<std::uint64_t>(), a["per_message_mean"].get<double>(),
-             a["accepted"].get<std::uint64_t>(), a["timeouts"].get<std::uint64_t>(), a["refused"].get<std::uint64_t>(),
-             a["tempfail"].get<std::uint64_t>());
+  std::string attempts = "attempts:";
+  for (const auto& field : kServerCounterFields) {
+    if (!field.shows(kInAttemptsLine)) continue;
+    attempts += fmt::format("{} {} {}", attempts.back() == ':' ? "" : ",", j.attempts.totals.*field.value, field.name);
+    if (field.value == &ServerCounters::connections)
+      attempts += fmt::format(" ({:.3f} per message)", j.attempts.per_message_mean);
+  }
+  fmt::print(out, "{}\n", attempts);
 
   fmt::print(out, "\nlatency     {:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "count", "mean", "p50", "p90", "p99",
              "p99.9", "max");
-  latency_row(out, "first hop", j["latency_s"]["first_hop"]);
-  latency_row(out, "delivery", j["latency_s"]["delivery"]);
-  const auto& extra = j["latency_s"]["delivery"]["percentiles"];
-  if (!extra.empty()) {
+  latency_row(out, "first hop", j.first_hop);
+  latency_row(out, "delivery", j.delivery);
+  if (!j.delivery.percentiles.empty()) {
     std::string line;
-    for (const auto& [p, v] : extra.items()) line += fmt::format("  p{} {}", p, seconds(v.get<double>()));
+    for (const auto& [p, v] : j.delivery.percentiles) line += fmt::format("  p{} {}", p, seconds(v));
     fmt::print(out, "  delivery percentiles:{}\n", line);
   }
 
-  fmt::print(out, "\n{:<28}{:<16}{:>5}{:>10}{:>8}{:>11}{:>9}{:>8}{:>9}{:>6}{:>7}\n", "server", "address", "pref",
-             "accepted", "share", "connects", "timeout", "refused", "tempfail", "peak", "util");
-  for (const auto& s : j["servers"]) {
-    fmt::print(out, "{:<28}{:<16}{:>5}{:>10}{:>7.1f}%{:>11}{:>9}{:>8}{:>9}{:>6}{:>6.1f}%\n", s["host"].get<std::string>(),
-               s["address"].get<std::string>(),
-               s["preference"].is_null() ? std::string("-") : std::to_string(s["preference"].get<int>()),
-               s["accepted"].get<std::uint64_t>(), 100 * s["share"].get<double>(),
-               s["connections"].get<std::uint64_t>(), s["timeouts"].get<std::uint64_t>(),
-               s["refused"].get<std::uint64_t>(), s["tempfail"].get<std::uint64_t>(), s["peak_sessions"].get<int>(),
-               100 * s["utilization"].get<double>());
+  fmt::print(out, "\n{:<28}{:<16}{:>5}{:>10}{:>8}", "server", "address", "pref", "accepted", "share");
+  for (const auto& field : kServerCounterFields)
+    if (field.shows(kInServerTable)) fmt::print(out, "{:>{}}", field.column, field.width);
+  fmt::print(out, "{:>7}\n", "util");
+  for (const auto& s : j.servers) {
+    fmt::print(out, "{:<28}{:<16}{:>5}{:>10}{:>7.1f}%", s.host, s.address,
+               s.preference ? std::to_string(*s.preference) : std::string("-"), s.counters.accepted, 100 * s.share);
+    for (const auto& field : kServerCounterFields)
+      if (field.shows(kInServerTable)) fmt::print(out, "{:>{}}", s.counters.*field.value, field.width);
+    fmt::print(out, "{:>6.1f}%\n", 100 * s.utilization);
   }
 
-  if (!j["groups"].empty()) {
+  if (!j.groups.empty()) {
     fmt::print(out, "\n{:<24}{:>5}{:>7}{:>10}{:>8}{:>10}{:>9}\n", "domain", "pref", "hosts", "accepted", "jain",
                "max/mean", "chi2 p");
-    for (const auto& g : j["groups"]) {
-      fmt::print(out, "{:<24}{:>5}{:>7}{:>10}{:>8.4f}{:>10.4f}{:>9.4f}\n", g["domain"].get<std::string>(),
-                 g["preference"].get<int>(), g["hosts"].size(), g["accepted"].get<std::uint64_t>(),
-                 g["jain_index"].get<double>(), g["max_over_mean"].get<double>(), g["chi2_p"].get<double>());
+    for (const auto& g : j.groups) {
+      fmt::print(out, "{:<24}{:>5}{:>7}{:>10}{:>8.4f}{:>10.4f}{:>9.4f}\n", g.domain, g.preference, g.hosts.size(),
+                 g.accepted, g.jain_index, g.max_over_mean, g.chi2_p);
     }
   }
-  for (const auto& w : j["warnings"]) fmt::print(out, "\nwarning: {}", w.get<std::string>());
-  if (!j["warnings"].empty()) fmt::print(out, "\n");
+  for (const auto& w : j.warnings) fmt::print(out, "\nwarning: {}", w);
+  if (!j.warnings.empty()) fmt::print(out, "\n");
 }
 
-void write_servers_csv(const nlohmann::json& j, std::ostream& out) {
-  out << "host,address,preference,accepted,share,connections,timeouts,refused,tempfail,busy_tempfail,"
-         "peak_sessions,utilization\n";
-  for (const auto& s : j["servers"]) {
-    fmt::print(out, "{},{},{},{},{},{},{},{},{},{},{},{}\n", s["host"].get<std::string>(),
-               s["address"].get<std::string>(), s["preference"].is_null() ? std::string() : s["preference"].dump(),
-               s["accepted"].dump(), s["share"].dump(), s["connections"].dump(), s["timeouts"].dump(),
-               s["refused"].dump(), s["tempfail"].dump(), s["busy_tempfail"].dump(), s["peak_sessions"].dump(),
-               s["utilization"].dump());
+void write_servers_csv(const Summary& j, std::ostream& out) {
+  out << "host,address,preference,accepted,share";
+  for (const auto& field : kServerCounterFields)
+    if (field.shows(kInServersCsv)) out << ',' << field.name;
+  out << ",utilization\n";
+  for (const auto& s : j.servers) {
+    fmt::print(out, "{},{},{},{},{}", s.host, s.address, s.preference ? std::to_string(*s.preference) : std::string(),
+               s.counters.accepted, json_number(s.share));
+    for (const auto& field : kServerCounterFields)
+      if (field.shows(kInServersCsv)) fmt::print(out, ",{}", s.counters.*field.value);
+    fmt::print(out, ",{}\n", json_number(s.utilization));
   }
 }
-
-std::string summary_json_text(const nlohmann::json& summary) { return summary.dump(2) + "\n"; }
 
 }  // namespace mxsim::report

@@ -1,5 +1,5 @@
-// Turning a run's summary (summary.json's content) into the human summary
-// and the CSV files of the contract.
+// The files and text made from a run's summary: summary.json, servers.csv
+// and the human summary. Only here does the summary become text.
 #pragma once
 
 #include <ostream>
@@ -7,11 +7,14 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "report/summary.hpp"
+
 namespace mxsim::report {
 
-void write_text(const nlohmann::json& summary, std::ostream& out);
-void write_servers_csv(const nlohmann::json& summary, std::ostream& out);
+nlohmann::json to_json(const Summary& summary);
 // summary.json: two-space indented, keys sorted (stable across runs).
-std::string summary_json_text(const nlohmann::json& summary);
+std::string summary_json_text(const Summary& summary);
+void write_text(const Summary& summary, std::ostream& out);
+void write_servers_csv(const Summary& summary, std::ostream& out);
 
 }  // namespace mxsim::report

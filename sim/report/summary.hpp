@@ -1,0 +1,103 @@
+// A run's summary as typed data: what summary.json, servers.csv and the text
+// summary say, filled from the statistics and the model's layout, turned
+// into text only by the writers (report/writers.hpp). Every number is
+// already rounded as it is written.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/counters.hpp"
+#include "report/histogram.hpp"
+
+namespace mxsim::model {
+class World;
+}
+
+namespace mxsim::report {
+
+class Stats;
+
+// Outputs keep microseconds: enough for any latency, stable across platforms.
+inline double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+struct Latency {
+  std::uint64_t count = 0;
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+  // The scenario's `report: {percentiles:}`, by their label ("99.99").
+  std::map<std::string, double> percentiles;
+};
+
+struct Messages {
+  std::uint64_t submitted = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t bounced = 0;
+  std::uint64_t pending = 0;
+};
+
+struct Attempts {
+  ServerCounters totals;  // over every server
+  double per_message_mean = 0;
+};
+
+struct ServerRow {
+  std::string host;
+  std::string address;
+  std::optional<int> preference;  // none: no domain's MX target
+  ServerCounters counters;
+  double share = 0;        // of its domain's accepted messages
+  double utilization = 0;  // session-seconds used over sessions * simulated time
+};
+
+// One preference level of one recipient domain: hosts that should share load.
+struct FairnessGroup {
+  std::string domain;
+  int preference = 0;
+  std::vector<std::string> hosts;
+  std::uint64_t accepted = 0;
+  double jain_index = 0;
+  double max_over_mean = 0;
+  double chi2_p = 0;
+};
+
+struct SenderRow {
+  std::string name;
+  std::string profile;
+  Latency first_hop;
+  Latency delivery;
+};
+
+struct Summary {
+  std::string mxsim_version;
+  std::string scenario;
+  std::string description;
+  std::uint64_t seed = 0;
+  double simulated_s = 0;
+  double wall_s = 0;
+  bool complete = true;
+  Messages messages;
+  Latency first_hop;
+  Latency delivery;
+  Attempts attempts;
+  std::vector<ServerRow> servers;
+  std::vector<FairnessGroup> groups;
+  std::vector<SenderRow> senders;
+  std::array<std::uint64_t, kBounceReasons> bounces{};
+  std::vector<std::string> warnings;
+};
+
+struct RunInfo {
+  std::uint64_t seed = 0;
+  double end = 0;     // simulated seconds reached
+  double wall_s = 0;
+};
+
+// `stats` must be finished at `run.end`.
+Summary summarize(const Stats& stats, const model::World& world, const RunInfo& run);
+
+}  // namespace mxsim::report
