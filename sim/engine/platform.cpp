@@ -95,7 +95,7 @@ struct Builder {
         // One direction only: DATA flows from the sender to the server, and a
         // relay's reverse route would clash with the other relay's forward one.
         zone->add_route(platform.groups[g]->get_netpoint(), platform.servers[s]->get_netpoint(), nullptr, nullptr,
-                        route, false);
+                        route, /*symmetrical=*/false);
       }
     }
     zone->seal();
@@ -208,7 +208,7 @@ struct Builder {
 
 Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario, model::World& world) {
   const bool network = scenario.engine.sessions == scenario::SessionKind::network;
-  Builder b{engine, scenario, world, network, {}, {}};
+  Builder b{.engine = engine, .scenario = scenario, .world = world, .network = network, .platform = {}, .named_links = {}};
   if (scenario.platform) {
     b.build_from_file();
   } else {

@@ -53,8 +53,9 @@ class Observer {
   virtual void retry_started(double /*t*/) {}
   // A server's host went down or came back.
   virtual void server_state(double /*t*/, std::uint32_t /*server*/, bool /*up*/) {}
-  // A scenario event (by index) began or ended.
-  virtual void fault(double /*t*/, std::uint32_t /*event*/, bool /*active*/) {}
+  // A scenario event (by its index) began or ended.
+  virtual void fault_began(double /*t*/, std::uint32_t /*event*/) {}
+  virtual void fault_ended(double /*t*/, std::uint32_t /*event*/) {}
 };
 
 }  // namespace mxsim::model

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/faults.hpp"
 #include "model/observer.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
@@ -75,18 +76,6 @@ struct DomainLayout {
   };
   std::vector<Level> levels;
 };
-
-struct DownWindow {
-  double start = 0;
-  double end = 0;
-};
-
-// Sorted, with overlapping and touching windows joined: a state profile
-// that alternates off and on.
-std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows);
-
-// An event's windows (from `at`, lasting `for`), a periodic one expanded up to `until`.
-std::vector<DownWindow> event_windows(const scenario::Event& e, double until);
 
 class World {
  public:

@@ -1,0 +1,332 @@
+// A message's journey and the event loop that drives it: arrive, resolve,
+// order, connect, session, defer, retry, bounce. Every connection ends in
+// attempt_ended; every message ends in end_message.
+#include <algorithm>
+
+#include "model/world_impl.hpp"
+
+namespace mxsim::model {
+
+void World::Impl::run_until(double t) {
+  Event e;
+  while (!finished() && queue.pop_until(t, e)) dispatch(e);
+}
+
+void World::Impl::dispatch(const Event& e) {
+  switch (e.kind) {
+    case EventKind::arrival: arrive(e.group, e.time); break;
+    case EventKind::attempt:
+      if (slab.current(e.slot, e.token)) attempt(e.slot, e.time);
+      break;
+    case EventKind::connect_failed:
+      if (slab.current(e.slot, e.token)) connect_failed(e.slot, e.server, e.outcome, e.time);
+      break;
+    case EventKind::session_done:
+      if (slab.current(e.slot, e.token)) session_done(e.slot, e.server, e.time);
+      break;
+    case EventKind::backlog_timeout:
+      if (slab.current(e.slot, e.token)) backlog_timeout(e.slot, e.server, e.time);
+      break;
+    case EventKind::fault_start: fault_start(e.fault, e.time); break;
+    case EventKind::fault_end: fault_end(e.fault, e.time); break;
+    case EventKind::server_state: server_state(e.server, e.up, e.time); break;
+    case EventKind::attempt_ready:
+      if (slab.current(e.slot, e.token)) try_next(e.slot, e.time);
+      break;
+    case EventKind::session_data:
+      if (slab.current(e.slot, e.token)) session_data(e.slot, e.server, e.time);
+      break;
+    case EventKind::activity_end:
+      if (slab.current(e.slot, e.token)) activity_end(e.slot, e.server, e.ok, e.time);
+      break;
+  }
+}
+
+void World::Impl::schedule_arrival(std::uint32_t g, double now) {
+  auto& group = groups[g];
+  const double next = now + group.arrivals.exponential(1.0 / group.rate);
+  if (next < scenario.duration) {
+    queue.push_arrival(next, g);
+  } else {
+    --arrivals_open;
+  }
+}
+
+void World::Impl::end_message(std::uint32_t slot, double now) {
+  ++slab[slot].token;  // any event still queued for this slot is now stale
+  release_delivery(slot, now);
+  slab.release(slot);
+}
+
+// A delivery attempt ended: the next waiting message of that MTA and
+// destination starts its own.
+void World::Impl::release_delivery(std::uint32_t slot, double now) {
+  auto& m = slab[slot];
+  if (!m.holds_delivery) return;
+  m.holds_delivery = false;
+  const auto next = mtas[m.mta].destination(m.domain).leave();
+  if (!next) return;
+  slab[*next].holds_delivery = true;
+  queue.push_message(now, EventKind::attempt, *next, slab[*next].token);
+}
+
+void World::Impl::arrive(std::uint32_t g, double now) {
+  auto& group = groups[g];
+  const auto slot = slab.allocate();
+  auto& m = slab[slot];
+  m.group = g;
+  m.origin_group = g;
+  m.mta = group.first_mta + group.arrivals.below(group.mtas);
+  const double pick = group.arrivals.uniform();
+  const auto it = std::upper_bound(group.cumulative_weight.begin(), group.cumulative_weight.end(), pick);
+  m.domain = group.domains[std::min<std::size_t>(static_cast<std::size_t>(it - group.cumulative_weight.begin()),
+                                                 group.domains.size() - 1)];
+  m.id = next_message_id++;
+  m.submitted = now;
+  m.retry = mta::RetryState{.submitted = now};
+  m.first_hop_done = false;
+  m.waiting_retry = false;
+  m.holds_delivery = false;
+  m.bytes = network && group.size ? draw(*group.size, group.sizes) : 0;
+  ++submitted;
+  observer->submitted(now);
+  schedule_arrival(g, now);
+  attempt(slot, now);
+}
+
+void World::Impl::attempt(std::uint32_t slot, double now) {
+  auto& m = slab[slot];
+  ++m.token;
+  if (m.waiting_retry) {
+    m.waiting_retry = false;
+    observer->retry_started(now);
+  }
+  auto& mta = mtas[m.mta];
+  const auto& group = groups[m.group];
+  auto& dest = mta.destination(m.domain);
+  if (!m.holds_delivery) {
+    if (!dest.enter(slot, group.profile.destination_concurrency)) return;  // waits for a delivery to end
+    m.holds_delivery = true;
+  }
+  // Postfix: mail for a dead destination is deferred without a try.
+  if (dest.dead_until > now) return defer(slot, now);
+  const auto queries = mta.resolver.queries();
+  const auto& r = mta.resolver.resolve_mx(m.domain, now, faults.servfail_set());
+  for (auto name : r.cname_followed)
+    if (cname_warned.insert(name).second)
+      warnings.push_back(strip_dot(db.name(name)) +
+                         " is a CNAME (RFC 2181 §10.3 forbids an MX target alias); followed");
+  switch (r.status) {
+    case dns::Status::nxdomain:
+    case dns::Status::no_route: return bounce(slot, BounceReason::nxdomain, now);
+    case dns::Status::null_mx: return bounce(slot, BounceReason::null_mx, now);
+    case dns::Status::servfail:
+    case dns::Status::no_address: return defer(slot, now);
+    case dns::Status::ok: break;
+  }
+  m.targets.assign(r.targets.begin(), r.targets.end());
+  mta.drop_self_and_worse(m.targets);
+  if (m.targets.empty()) return bounce(slot, BounceReason::loops_to_self, now);
+  mta.order(m.targets, group, ipv6, servers.size(), now, m.order);
+  m.cursor = 0;
+  m.sessions_used = 0;
+  m.connections = 0;
+  m.host_failures = 0;
+  // Queries that missed the cache delay the first connection.
+  if (group.dns_latency > 0 && mta.resolver.queries() != queries)
+    return queue.push_message(now + group.dns_latency, EventKind::attempt_ready, slot, m.token);
+  try_next(slot, now);
+}
+
+void World::Impl::try_next(std::uint32_t slot, double now) {
+  auto& m = slab[slot];
+  const auto& mta = mtas[m.mta];
+  const auto& profile = groups[m.group].profile;
+  while (m.cursor < m.order.size()) {
+    if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
+    const auto server = m.targets[m.order[m.cursor++]].address;
+    if (mta.skips(server, now)) continue;  // host memory: not tried until its time
+    return connect(slot, server, now);
+  }
+  all_failed(slot, now);
+}
+
+// No address accepted the message in this attempt.
+void World::Impl::all_failed(std::uint32_t slot, double now) {
+  auto& m = slab[slot];
+  const auto& profile = groups[m.group].profile;
+  if (profile.memory == mta::HostMemory::dead_destination && m.connections > 0 && m.host_failures == m.connections)
+    mtas[m.mta].destination(m.domain).dead_until = now + profile.min_backoff;
+  defer(slot, now);
+}
+
+void World::Impl::connect(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  auto& server = servers[s];
+  const auto& group = groups[m.group];
+  observer->connection(now, s);
+  m.attempt_start = now;
+  ++m.connections;
+  mtas[m.mta].connecting(s, now);
+  const auto answer = server.answer({.profile = &group.profile,
+                                     .rtt = group.rtt[s],
+                                     .route_up = !network || options.resources->reachable(m.group, s),
+                                     .message = m.id,
+                                     .mta = m.mta,
+                                     .domain = m.domain},
+                                    now);
+  switch (answer.kind) {
+    case Answer::Kind::fail:
+      if (answer.used_session) ++m.sessions_used;
+      return queue.push_failure(answer.at, slot, m.token, s, answer.outcome);
+    case Answer::Kind::session: return start_session(slot, s, now);
+    case Answer::Kind::backlog:
+      server.wait_in_backlog(slot, m.token, answer.at);
+      return queue.push_message(answer.at, EventKind::backlog_timeout, slot, m.token, s);
+  }
+}
+
+void World::Impl::start_session(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  auto& server = servers[s];
+  const auto& group = groups[m.group];
+  m.active_pos = server.open_session(slot);
+  observer->session_started(now, s);
+  m.session_server = s;
+  m.processing = server.draw_processing(network);
+  if (network) {
+    // Every round trip but the last comes before the DATA transfer; the
+    // transfer itself carries the message one way, the 250 comes back.
+    return queue.push_message(now + group.rtt[s] * (group.profile.round_trips - 1), EventKind::session_data, slot,
+                              m.token, s);
+  }
+  const double length = sessions.duration({s, group.rtt[s], group.profile.round_trips, m.processing});
+  queue.push_message(now + length, EventKind::session_done, slot, m.token, s);
+}
+
+Resources::Ticket World::Impl::ticket(std::uint32_t slot) const {
+  return (static_cast<Resources::Ticket>(slot) << 32) | slab[slot].token;
+}
+
+void World::Impl::session_data(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  m.computing = false;
+  if (!options.resources->transfer(ticket(slot), m.group, s, m.bytes)) session_failed(slot, s, now);
+}
+
+void World::Impl::activity_end(std::uint32_t slot, std::uint32_t s, bool ok, double now) {
+  auto& m = slab[slot];
+  if (!ok) return session_failed(slot, s, now);
+  const double back = groups[m.group].rtt[s] / 2;  // the 250 after the data
+  if (m.computing) return queue.push_message(now + back, EventKind::session_done, slot, m.token, s);
+  if (servers[s].spec.work) {
+    m.computing = true;
+    if (!options.resources->compute(ticket(slot), s, m.processing)) session_failed(slot, s, now);
+    return;
+  }
+  queue.push_message(now + m.processing + back, EventKind::session_done, slot, m.token, s);
+}
+
+// A transfer or the work failed (a link or host went down under it): the
+// client hears nothing more and gives up after its command timeout.
+void World::Impl::session_failed(std::uint32_t slot, std::uint32_t s, double now) {
+  release_session(slot, s, now);
+  auto& m = slab[slot];
+  ++m.token;
+  queue.push_failure(now + groups[m.group].profile.command_timeout, slot, m.token, s, Outcome::timeout);
+}
+
+// Frees the session `slot` held on server `s`; waiting connections take it.
+void World::Impl::release_session(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& server = servers[s];
+  const auto pos = slab[slot].active_pos;
+  slab[server.close_session(pos)].active_pos = pos;
+  observer->session_ended(now, s);
+  while (!server.backlog.empty() && server.session_free()) {
+    const auto entry = server.backlog.front();
+    server.backlog.pop_front();
+    auto& waiting = slab[entry.slot];
+    if (waiting.token != entry.token) continue;  // stale: it timed out
+    --server.backlog_live;
+    ++waiting.token;  // its backlog timeout is now stale
+    start_session(entry.slot, s, now);
+  }
+}
+
+// Every connection ends here: the observer hears of it, the MTA learns from it.
+void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
+  auto& m = slab[slot];
+  auto& mta = mtas[m.mta];
+  observer->attempt_ended({.start = m.attempt_start,
+                           .end = now,
+                           .message = m.id,
+                           .group = m.group,
+                           .mta = mta.index,
+                           .server = s,
+                           .outcome = outcome});
+  mta.connection_ended(s, outcome, m.attempt_start, now);
+  if (host_failed(outcome)) ++m.host_failures;
+  mta.remember(s, outcome, groups[m.group].profile, m.domain, servers.size(), now);
+}
+
+void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  release_session(slot, s, now);
+  attempt_ended(slot, s, Outcome::accepted, now);
+  const double latency = now - m.submitted;
+  if (!m.first_hop_done) {
+    m.first_hop_done = true;
+    observer->first_hop(now, m.origin_group, latency);
+  }
+  if (servers[s].relay_mta >= 0) return hand_to_relay(slot, s, now);
+  ++delivered;
+  observer->delivered(now, m.origin_group, latency);
+  end_message(slot, now);
+}
+
+// A backup MX accepted the message: it now queues and forwards it with its
+// own profile, cache and host memory; delivery ends at a final server.
+void World::Impl::hand_to_relay(std::uint32_t slot, std::uint32_t s, double now) {
+  release_delivery(slot, now);
+  auto& m = slab[slot];
+  const auto relay = static_cast<std::uint32_t>(servers[s].relay_mta);
+  m.mta = relay;
+  m.group = mtas[relay].group;
+  m.retry = mta::RetryState{.submitted = now};
+  attempt(slot, now);
+}
+
+void World::Impl::backlog_timeout(std::uint32_t slot, std::uint32_t s, double now) {
+  --servers[s].backlog_live;
+  ++slab[slot].token;  // its backlog entry is now stale
+  attempt_ended(slot, s, Outcome::timeout, now);
+  try_next(slot, now);
+}
+
+void World::Impl::connect_failed(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
+  attempt_ended(slot, s, outcome, now);
+  if (outcome == Outcome::rejected && groups[slab[slot].group].profile.on_5xx == mta::On5xx::bounce)
+    return bounce(slot, BounceReason::rejected, now);
+  try_next(slot, now);
+}
+
+void World::Impl::defer(std::uint32_t slot, double now) {
+  auto& m = slab[slot];
+  const auto& profile = groups[m.group].profile;
+  ++m.retry.failures;
+  if (m.retry.first_failure < 0) m.retry.first_failure = now;
+  if (mta::expired(profile, m.retry, now)) return bounce(slot, BounceReason::expired, now);
+  ++m.token;
+  m.waiting_retry = true;
+  observer->deferred(now);
+  queue.push_message(mta::next_retry(profile, m.retry, now), EventKind::attempt, slot, m.token);
+  release_delivery(slot, now);
+}
+
+void World::Impl::bounce(std::uint32_t slot, BounceReason reason, double now) {
+  ++bounced;
+  observer->bounced(now, reason);
+  end_message(slot, now);
+}
+
+}  // namespace mxsim::model

@@ -1,0 +1,135 @@
+// The model's clock: events in time order, ties broken by the order they
+// were pushed in. Message events carry the message's token so that an event
+// made stale (a session cut by a crash, a backlog wait that got a session)
+// is skipped instead of searched for and removed.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "model/observer.hpp"
+
+namespace mxsim::model {
+
+enum class EventKind : std::uint8_t {
+  arrival,          // group: a new message from that sender group
+  attempt,          // slot, token: a delivery attempt (first or retry)
+  connect_failed,   // slot, token, server, outcome: the client learns the connection failed
+  session_done,     // slot, token, server: the 250 after the data
+  backlog_timeout,  // slot, token, server: no greeting before the deadline
+  fault_start,      // fault: the scenario event's index
+  fault_end,        // fault
+  server_state,     // server, up: the engine saw the host go down or come back
+  attempt_ready,    // slot, token: the DNS answers arrived (dns_latency)
+  session_data,     // slot, token, server: a network session reaches DATA
+  activity_end,     // slot, token, server, ok: a network session's transfer or work ended
+};
+
+struct Event {
+  double time;
+  std::uint64_t seq;  // push order
+  union {
+    std::uint32_t slot;   // message events: the message's slot in the slab
+    std::uint32_t group;  // arrival
+    std::uint32_t fault;  // fault_start, fault_end
+  };
+  std::uint32_t token;   // message events: the message's token when pushed
+  std::uint32_t server;  // connection and session events, server_state
+  EventKind kind;
+  union {
+    Outcome outcome;  // connect_failed
+    bool up;          // server_state
+    bool ok;          // activity_end
+  };
+};
+
+class EventQueue {
+ public:
+  void push_message(double time, EventKind kind, std::uint32_t slot, std::uint32_t token, std::uint32_t server = 0) {
+    Event e = make(time, kind);
+    e.slot = slot;
+    e.token = token;
+    e.server = server;
+    push(e);
+  }
+  void push_failure(double time, std::uint32_t slot, std::uint32_t token, std::uint32_t server, Outcome outcome) {
+    Event e = make(time, EventKind::connect_failed);
+    e.slot = slot;
+    e.token = token;
+    e.server = server;
+    e.outcome = outcome;
+    push(e);
+  }
+  void push_activity_end(double time, std::uint32_t slot, std::uint32_t token, std::uint32_t server, bool ok) {
+    Event e = make(time, EventKind::activity_end);
+    e.slot = slot;
+    e.token = token;
+    e.server = server;
+    e.ok = ok;
+    push(e);
+  }
+  void push_arrival(double time, std::uint32_t group) {
+    Event e = make(time, EventKind::arrival);
+    e.group = group;
+    push(e);
+  }
+  void push_fault(double time, EventKind kind, std::uint32_t fault) {
+    Event e = make(time, kind);
+    e.fault = fault;
+    push(e);
+  }
+  void push_server_state(double time, std::uint32_t server, bool up) {
+    Event e = make(time, EventKind::server_state);
+    e.server = server;
+    e.up = up;
+    push(e);
+  }
+
+  bool empty() const { return soon_.empty() && retries_.empty(); }
+  // The earliest event (not empty()).
+  const Event& top() { return first().top(); }
+  // Takes the earliest event if it happens at or before `t`.
+  bool pop_until(double t, Event& out) {
+    if (empty()) return false;
+    auto& queue = first();
+    if (queue.top().time > t) return false;
+    out = queue.top();
+    queue.pop();
+    return true;
+  }
+
+ private:
+  struct Later {
+    bool operator()(const Event& x, const Event& y) const {
+      return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+    }
+  };
+  using Queue = std::priority_queue<Event, std::vector<Event>, Later>;
+
+  Event make(double time, EventKind kind) {
+    Event e;
+    e.time = time;
+    e.seq = seq_++;
+    e.slot = 0;
+    e.token = 0;
+    e.server = 0;
+    e.kind = kind;
+    e.ok = false;
+    return e;
+  }
+  // Retries wait minutes to hours and are many when servers are down:
+  // keeping them apart keeps the busy queue small and in cache.
+  void push(const Event& e) { (e.kind == EventKind::attempt ? retries_ : soon_).push(e); }
+  Queue& first() {
+    if (retries_.empty()) return soon_;
+    if (soon_.empty()) return retries_;
+    return Later()(soon_.top(), retries_.top()) ? retries_ : soon_;
+  }
+
+  Queue soon_;
+  Queue retries_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace mxsim::model

@@ -1,0 +1,66 @@
+// Messages in flight: slots in a slab reused as messages end, so that a run
+// of any length allocates only for its largest queue. A slot's token changes
+// whenever an event queued for it must no longer count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dns/resolver.hpp"
+#include "mta/profile.hpp"
+
+namespace mxsim::model {
+
+struct Message {
+  std::uint32_t token = 0;
+  std::uint32_t group = 0;         // of the MTA holding it now
+  std::uint32_t origin_group = 0;  // the sender group it came from
+  std::uint32_t mta = 0;
+  dns::NameId domain = dns::kNoName;
+  std::uint64_t id = 0;
+  double submitted = 0;      // by the original sender: latencies count from here
+  mta::RetryState retry;     // with the MTA holding it now (a relay restarts it)
+  double attempt_start = 0;  // of the connection in progress
+  double bytes = 0;          // network sessions: the message's size
+  double processing = 0;     // this session's service seconds, or flops of work
+  bool computing = false;    // network sessions: the activity in flight is the work
+  std::uint32_t session_server = 0;  // the server of the session in progress
+  bool first_hop_done = false;
+  bool waiting_retry = false;
+  bool holds_delivery = false;  // counts against its MTA's destination concurrency
+  std::uint32_t cursor = 0;
+  std::uint32_t sessions_used = 0;  // sessions past EHLO that ended in 4xx/5xx, this attempt
+  std::uint32_t connections = 0;    // connections made in this attempt
+  std::uint32_t host_failures = 0;  // of those, the ones the host itself failed (no 2xx/4xx/5xx reply)
+  std::uint32_t active_pos = 0;     // index in its server's active list during a session
+  std::vector<dns::Target> targets;  // this attempt's resolution
+  std::vector<std::uint32_t> order;  // indices into targets, in try order
+};
+
+class MessageSlab {
+ public:
+  // A free slot (its vectors keep their capacity from earlier messages).
+  std::uint32_t allocate() {
+    if (!free_.empty()) {
+      const auto slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+  }
+  void release(std::uint32_t slot) { free_.push_back(slot); }
+
+  Message& operator[](std::uint32_t slot) { return slots_[slot]; }
+  const Message& operator[](std::uint32_t slot) const { return slots_[slot]; }
+  // True when an event pushed with `token` still concerns the message in `slot`.
+  bool current(std::uint32_t slot, std::uint32_t token) const { return slots_[slot].token == token; }
+  std::size_t size() const { return slots_.size(); }
+  std::size_t live() const { return slots_.size() - free_.size(); }
+
+ private:
+  std::vector<Message> slots_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace mxsim::model

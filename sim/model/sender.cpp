@@ -1,0 +1,76 @@
+// An MTA's MX ordering, its reports to a selection policy, and host memory.
+#include "model/sender.hpp"
+
+#include <algorithm>
+
+#include "mta/profile_ordering.hpp"
+
+namespace mxsim::model {
+
+void Mta::drop_self_and_worse(std::vector<dns::Target>& targets) const {
+  if (self_server < 0) return;
+  int own = -1;
+  for (const auto& t : targets)
+    if (static_cast<int>(t.address) == self_server && (own < 0 || t.preference < own)) own = t.preference;
+  if (own < 0) return;
+  std::erase_if(targets, [own](const dns::Target& t) { return t.preference >= own; });
+}
+
+void Mta::order(const std::vector<dns::Target>& targets, const Group& group, const std::vector<std::uint8_t>& ipv6,
+                std::size_t servers, double now, std::vector<std::uint32_t>& out) {
+  const auto limit = static_cast<std::uint32_t>(group.profile.address_limit);
+  if (policy) return policy->order(targets, now, rng, limit, out);
+  switch (group.ordering) {
+    case mta::Ordering::exim_random: mta::order_exim(targets, ipv6, rng, limit, out); break;
+    case mta::Ordering::sendmail_hash: mta::order_sendmail(targets, process_seed, limit, out); break;
+    case mta::Ordering::dns_least_loaded:
+      if (inflight.empty()) inflight.assign(servers, 0);
+      mta::order_opensmtpd(targets, inflight, rng, limit, out);
+      break;
+    default: mta::order_targets(targets, group.ordering, rng, limit, out); break;
+  }
+}
+
+void Mta::connection_ended(std::uint32_t server, Outcome outcome, double start, double now) {
+  if (!inflight.empty()) --inflight[server];
+  if (!policy) return;
+  // Greylisting and 5xx concern the message: the host answered.
+  const auto result = outcome == Outcome::accepted  ? selection::Result::success
+                      : outcome == Outcome::timeout ? selection::Result::timeout
+                      : outcome == Outcome::refused ? selection::Result::refused
+                      : outcome == Outcome::greylisted || outcome == Outcome::rejected
+                          ? selection::Result::answered
+                          : selection::Result::tempfail;
+  policy->on_attempt_end(server, now, result, now - start);
+}
+
+void Mta::remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
+                   std::size_t servers, double now) {
+  if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) {
+    if (outcome == Outcome::accepted) destination(domain).dead_until = 0;
+    return;
+  }
+  if (outcome == Outcome::accepted) {
+    if (server < hosts.size()) hosts[server] = HostRecord{};
+    return;
+  }
+  // Only the host's own failures count: greylisting and 5xx concern the message.
+  if (!host_failed(outcome)) return;
+  if (hosts.empty()) hosts.resize(servers);
+  auto& h = hosts[server];
+  switch (profile.memory) {
+    case mta::HostMemory::retry_records:
+      if (h.first_failure < 0) h.first_failure = now;
+      h.last_gap = mta::exim_gap(now - h.first_failure, h.last_gap);
+      h.skip_until = now + h.last_gap;
+      break;
+    case mta::HostMemory::host_status: h.skip_until = now + profile.host_status_timeout; break;
+    case mta::HostMemory::route_penalty:
+      ++h.penalty;
+      h.skip_until = now + std::min(profile.penalty_unit * h.penalty * h.penalty, profile.penalty_max);
+      break;
+    default: break;
+  }
+}
+
+}  // namespace mxsim::model

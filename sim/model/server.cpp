@@ -1,0 +1,88 @@
+// How a server answers: connection outcomes and the time each costs the
+// client, greylisting, and the processing of a session.
+#include "model/server.hpp"
+
+#include <cmath>
+
+namespace mxsim::model {
+
+Answer Server::answer(const Caller& caller, double now) {
+  const auto& profile = *caller.profile;
+  const double rtt = caller.rtt;
+  auto fail = [now](double after, Outcome outcome) {
+    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after};
+  };
+  // Refused past the greeting and EHLO.
+  auto refuse_session = [now](double after, Outcome outcome) {
+    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after, .used_session = true};
+  };
+  if (!up) return fail(profile.connect_timeout, Outcome::timeout);              // no answer to SYN
+  if (!caller.route_up) return fail(profile.connect_timeout, Outcome::timeout); // a link on the way is down
+  if (refusing > 0) return fail(rtt, Outcome::refused);                         // RST to the SYN
+  if (tempfailing > 0) return fail(2 * rtt, Outcome::tempfail);                 // 421 greeting
+  if (session_free()) {
+    // Past the greeting and EHLO: greylisting answers the RCPT, a reject
+    // fault the greeting's successor; both count as a session used.
+    const double rcpt = (profile.round_trips - 1) * rtt;
+    if (spec.greylist && greylisted(caller, now)) return refuse_session(rcpt, Outcome::greylisted);
+    if (spec.reject_fraction > 0 && rng.uniform() < spec.reject_fraction)
+      return refuse_session(rcpt, Outcome::rejected);
+    return Answer{.kind = Answer::Kind::session};
+  }
+  if (backlog_live < spec.backlog)  // the greeting waits for a session
+    return Answer{.kind = Answer::Kind::backlog, .at = now + rtt + profile.command_timeout};
+  if (spec.overflow == scenario::Overflow::tempfail) return fail(2 * rtt, Outcome::busy_tempfail);
+  return fail(profile.connect_timeout, Outcome::timeout);  // overflow drop: the SYN is ignored
+}
+
+// True when greylisting answers 450 to this attempt.
+bool Server::greylisted(const Caller& caller, double now) {
+  const auto& rule = *spec.greylist;
+  const std::uint64_t key = rule.key == scenario::ServerSpec::Greylist::Key::message
+                                ? (std::uint64_t{1} << 63) | caller.message
+                                : (static_cast<std::uint64_t>(caller.mta) << 32) | caller.domain;
+  auto [it, first] = greylist.try_emplace(key, now);
+  if (first) return true;
+  const double age = now - it->second;
+  if (age < rule.delay) return true;
+  if (age > rule.window) {  // too late: greylisted anew
+    it->second = now;
+    return true;
+  }
+  if (rule.key == scenario::ServerSpec::Greylist::Key::message) greylist.erase(it);  // passed, forgotten
+  return false;
+}
+
+double draw(const scenario::Distribution& d, util::Rng& rng) {
+  switch (d.kind) {
+    case scenario::Distribution::Kind::constant: return d.mean;
+    case scenario::Distribution::Kind::exponential: return rng.exponential(d.mean);
+    case scenario::Distribution::Kind::lognormal: {
+      const double mu = std::log(d.mean) - d.sigma * d.sigma / 2;
+      return std::exp(mu + d.sigma * rng.normal());
+    }
+  }
+  return d.mean;
+}
+
+// Under round-trip sessions `work` counts as work/speed seconds on a core of
+// its own (no sharing: that is what network sessions add).
+double Server::draw_processing(bool work_in_flops) {
+  if (!spec.work) return draw(spec.service, rng) * slow_factor;
+  const double flops = draw(*spec.work, rng) * slow_factor;
+  return work_in_flops ? flops : flops / spec.cpu->speed;
+}
+
+void Server::apply_fault(scenario::Fault fault, int delta, double factor) {
+  switch (fault) {
+    case scenario::Fault::refuse: refusing += delta; break;
+    case scenario::Fault::tempfail: tempfailing += delta; break;
+    case scenario::Fault::slow:
+      slowing += delta;
+      slow_factor = slowing > 0 ? factor : 1.0;
+      break;
+    default: break;
+  }
+}
+
+}  // namespace mxsim::model
