@@ -66,7 +66,7 @@ RunFigures run_model_only(double messages) {
   model::World world(s, {.seed = s.seed}, sessions);
   report::Recorder recorder(world, {});
   world.observe(recorder);
-  for (double t = world.next_time(); t != model::World::kNever; t = world.next_time()) world.run_until(t);
+  model::run_standalone(world);
   RunFigures f;
   f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   f.messages = static_cast<double>(world.submitted());

@@ -65,10 +65,10 @@ TEST(NetworkSessions, LinksAndCoresAreShared) {
   sg4::Engine engine(&argc, argv.data());
 
   const auto scenario = scenario::load_text(kScenario, "network.yaml");
-  model::RoundTripSessions sessions;
   engine::Platform platform;
   engine::Activities activities(platform);
-  model::World world(scenario, {.seed = 1, .outages_from_engine = true, .resources = &activities}, sessions);
+  model::NetworkSessions sessions(activities);
+  model::World world(scenario, {.seed = 1, .outages_from_engine = true}, sessions);
   platform = engine::build_platform(engine, scenario, world);
   sg4::Host::on_state_change_cb([&](const sg4::Host& h) { activities.host_changed(h); });
 

@@ -35,11 +35,7 @@ Run run_model(const std::string& yaml, std::uint64_t seed, bool trace = false) {
   World world(scenario, {.seed = seed}, sessions);
   report::Recorder recorder(world, {.trace = trace ? &trace_text : nullptr});
   world.observe(recorder);
-  double end = 0;
-  for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
-    world.run_until(t);
-    end = t;
-  }
+  const double end = run_standalone(world);
   EXPECT_TRUE(world.conserved());
   EXPECT_TRUE(recorder.stats().agrees_with(world));
   return {report::to_json(recorder.finish({.seed = seed, .end = end})), trace_text.str()};

@@ -26,12 +26,10 @@
 namespace sg4 = simgrid::s4u;
 
 namespace mxsim::engine {
+namespace {
 
-Result run(const scenario::Scenario& scenario, const Options& options) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  if (!options.sim_log) xbt_log_control_set("root.thres:critical");
-  const bool network = scenario.engine.sessions == scenario::SessionKind::network;
-
+// SimGrid's command line: the network model of network sessions, the Paje trace.
+std::vector<std::string> simgrid_args(bool network, const std::string& paje_temp) {
   std::vector<std::string> args{"mxsim"};
 #ifdef MXSIM_SIMGRID_CONTEXTS
   args.push_back("--cfg=contexts/factory:" MXSIM_SIMGRID_CONTEXTS);
@@ -42,67 +40,70 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
     args.emplace_back("--cfg=network/model:CM02");
     args.emplace_back("--cfg=network/crosstraffic:0");
   }
-  const std::string paje_temp = options.paje.empty() ? "" : options.paje + ".tmp";
   if (!paje_temp.empty()) {
     args.emplace_back("--cfg=tracing:yes");
     args.emplace_back("--cfg=tracing/filename:" + paje_temp);
     args.emplace_back("--cfg=tracing/platform:yes");
     args.emplace_back("--cfg=tracing/uncategorized:yes");
   }
-  std::vector<char*> argv;
+  return args;
+}
+
+// SimGrid installs its own SIGINT handler (print status, exit 1); the
+// caller's handlers, which stop the run cleanly, are put back.
+// `argv` (pointers into `args`) lives as long as the engine.
+std::unique_ptr<sg4::Engine> make_engine(std::vector<std::string>& args, std::vector<char*>& argv) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
-  // SimGrid installs its own SIGINT handler (print status, exit 1); the
-  // caller's handlers, which stop the run cleanly, are put back.
   struct sigaction saved_int {}, saved_term {};
   sigaction(SIGINT, nullptr, &saved_int);
   sigaction(SIGTERM, nullptr, &saved_term);
-  sg4::Engine engine(&argc, argv.data());
+  auto engine = std::make_unique<sg4::Engine>(&argc, argv.data());
   sigaction(SIGINT, &saved_int, nullptr);
   sigaction(SIGTERM, &saved_term, nullptr);
+  return engine;
+}
 
-  model::RoundTripSessions sessions;
-  Platform platform;
-  Activities activities(platform);
-  model::World world(scenario,
-                     {.seed = options.seed,
-                      .outages_from_engine = true,
-                      .resources = network ? &activities : nullptr},
-                     sessions);
-  report::Recorder recorder(world,
-                            {.timeseries = options.timeseries, .queue = options.queue, .trace = options.trace});
-  world.observe(recorder);
-  platform = build_platform(engine, scenario, world);
-
-  std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>> servers_on;
-  for (std::uint32_t s = 0; s < platform.servers.size(); ++s) servers_on[platform.servers[s]].push_back(s);
-  sg4::Link::on_state_change_cb([&](const sg4::Link& link) { activities.link_changed(link); });
-  sg4::Host::on_state_change_cb([&](const sg4::Host& host) {
+// Host state changes reach the model (and the activities they cut); link
+// ones the activities.
+void watch_states(const Platform& platform, Activities& activities, model::World& world) {
+  auto servers_on = std::make_shared<std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>>>();
+  for (std::uint32_t s = 0; s < platform.servers.size(); ++s) (*servers_on)[platform.servers[s]].push_back(s);
+  sg4::Link::on_state_change_cb([&activities](const sg4::Link& link) { activities.link_changed(link); });
+  sg4::Host::on_state_change_cb([&activities, &world, servers_on](const sg4::Host& host) {
     activities.host_changed(host);
-    if (auto it = servers_on.find(&host); it != servers_on.end())
+    if (auto it = servers_on->find(&host); it != servers_on->end())
       for (auto s : it->second) world.set_server_state(s, host.is_on(), sg4::Engine::get_clock());
   });
-  // Pitfall: SimGrid's deadlock detector ends run() early without an error.
-  bool deadlock = false;
-  sg4::Engine::on_deadlock_cb([&] { deadlock = true; });
+}
 
-  if (!platform.link_changes.empty()) {
-    sg4::Actor::create("link-faults", platform.driver, [&] {
-      for (const auto& change : platform.link_changes) {
-        sg4::this_actor::sleep_until(change.time);
-        switch (change.kind) {
-          case Platform::LinkChange::Kind::off: change.link->turn_off(); break;
-          case Platform::LinkChange::Kind::on: change.link->turn_on(); break;
-          case Platform::LinkChange::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
-        }
+// Link faults in time order (a platform file's links take no profiles).
+void start_link_faults(const Platform& platform) {
+  if (platform.link_changes.empty()) return;
+  sg4::Actor::create("link-faults", platform.driver, [&platform] {
+    for (const auto& change : platform.link_changes) {
+      sg4::this_actor::sleep_until(change.time);
+      switch (change.kind) {
+        case Platform::LinkChange::Kind::off: change.link->turn_off(); break;
+        case Platform::LinkChange::Kind::on: change.link->turn_on(); break;
+        case Platform::LinkChange::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
       }
-    })->daemonize();  // ends with the run
-  }
+    }
+  })->daemonize();  // ends with the run
+}
 
-  double end = 0;
-  bool complete = true;
-  sg4::Actor::create("world", platform.driver, [&] {
+struct Drive {
+  double end = 0;         // simulated time reached
+  bool complete = true;   // false: Options::stop ended the run
+};
+
+// The model's actor: sleeps until the model's next event (or an activity's
+// end), lets the model run up to then, until every message has ended or
+// the horizon is reached. Checks the stop flag and reports progress.
+void start_world(const Platform& platform, Activities& activities, model::World& world, bool network,
+                 const Options& options, Drive& drive) {
+  sg4::Actor::create("world", platform.driver, [&, network] {
     int* never = nullptr;
     auto clock_comm = sg4::Mailbox::by_name("clock")->get_async<int>(&never);
     const std::vector<sg4::ActivityPtr> clock{clock_comm};
@@ -123,13 +124,13 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
       // Looking at the wall clock costs more than an event: every 4096 steps.
       if ((step & 4095) == 0 && (options.stop || options.progress)) {
         if (options.stop && options.stop->load(std::memory_order_relaxed)) {
-          complete = false;
+          drive.complete = false;
           break;
         }
         const auto now = std::chrono::steady_clock::now();
         if (options.progress &&
             std::chrono::duration<double>(now - last_report).count() >= options.progress_interval_s) {
-          options.progress(end, world.submitted());
+          options.progress(drive.end, world.submitted());
           last_report = now;
         }
       }
@@ -141,23 +142,53 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
       const double now = sg4::Engine::get_clock();
       if (next > now && !sleep_until(next, now)) continue;
       world.run_until(next);
-      end = next;
+      drive.end = next;
       if (next >= horizon) break;
     }
     clock_comm->cancel();
   });
-  engine.run();
+}
+
+}  // namespace
+
+Result run(const scenario::Scenario& scenario, const Options& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  if (!options.sim_log) xbt_log_control_set("root.thres:critical");
+  const bool network = scenario.engine.sessions == scenario::SessionKind::network;
+  const std::string paje_temp = options.paje.empty() ? "" : options.paje + ".tmp";
+  auto args = simgrid_args(network, paje_temp);
+  std::vector<char*> argv;
+  auto engine = make_engine(args, argv);
+
+  Platform platform;
+  Activities activities(platform);
+  model::RoundTripSessions round_trips;
+  model::NetworkSessions shared(activities);
+  model::World world(scenario, {.seed = options.seed, .outages_from_engine = true},
+                     network ? static_cast<model::SessionModel&>(shared) : round_trips);
+  report::Recorder recorder(world, {.timeseries = options.timeseries, .queue = options.queue, .trace = options.trace});
+  world.observe(recorder);
+  platform = build_platform(*engine, scenario, world);
+
+  watch_states(platform, activities, world);
+  // Pitfall: SimGrid's deadlock detector ends run() early without an error.
+  bool deadlock = false;
+  sg4::Engine::on_deadlock_cb([&] { deadlock = true; });
+  start_link_faults(platform);
+  Drive drive;
+  start_world(platform, activities, world, network, options, drive);
+  engine->run();
   if (!paje_temp.empty()) std::filesystem::rename(paje_temp, options.paje);
 
-  Result result;
-  result.deadlock = deadlock;
-  result.messages = world.submitted();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  result.complete = complete;
-  result.summary = recorder.finish({.seed = options.seed, .end = end, .wall_s = wall});
-  result.conserved = world.conserved() && recorder.stats().agrees_with(world);
-  result.summary.complete = complete;
+  Result result;
+  result.summary = recorder.finish({.seed = options.seed, .end = drive.end, .wall_s = wall});
+  result.summary.complete = drive.complete;
   if (deadlock) result.summary.warnings.emplace_back("SimGrid reported a deadlock: the run ended early");
+  result.conserved = world.conserved() && recorder.stats().agrees_with(world);
+  result.deadlock = deadlock;
+  result.complete = drive.complete;
+  result.messages = world.submitted();
   return result;
 }
 

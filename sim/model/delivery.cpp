@@ -34,10 +34,17 @@ void World::Impl::dispatch(const Event& e) {
       if (slab.current(e.slot, e.token)) try_next(e.slot, e.time);
       break;
     case EventKind::session_data:
-      if (slab.current(e.slot, e.token)) session_data(e.slot, e.server, e.time);
+      if (slab.current(e.slot, e.token)) {
+        auto& session = slab[e.slot].session;
+        follow(e.slot, e.server, sessions.data(session, session_request(e.slot, e.server), e.time), e.time);
+      }
       break;
     case EventKind::activity_end:
-      if (slab.current(e.slot, e.token)) activity_end(e.slot, e.server, e.ok, e.time);
+      if (slab.current(e.slot, e.token)) {
+        auto& session = slab[e.slot].session;
+        follow(e.slot, e.server, sessions.activity_end(session, session_request(e.slot, e.server), e.ok, e.time),
+               e.time);
+      }
       break;
   }
 }
@@ -87,7 +94,7 @@ void World::Impl::arrive(std::uint32_t g, double now) {
   m.first_hop_done = false;
   m.waiting_retry = false;
   m.holds_delivery = false;
-  m.bytes = network && group.size ? draw(*group.size, group.sizes) : 0;
+  m.bytes = group.size ? draw(*group.size, group.sizes) : 0;
   ++submitted;
   observer->submitted(now);
   schedule_arrival(g, now);
@@ -170,7 +177,7 @@ void World::Impl::connect(std::uint32_t slot, std::uint32_t s, double now) {
   mtas[m.mta].connecting(s, now);
   const auto answer = server.answer({.profile = &group.profile,
                                      .rtt = group.rtt[s],
-                                     .route_up = !network || options.resources->reachable(m.group, s),
+                                     .route_up = !shared || sessions.reachable(m.group, s),
                                      .message = m.id,
                                      .mta = m.mta,
                                      .domain = m.domain},
@@ -189,42 +196,35 @@ void World::Impl::connect(std::uint32_t slot, std::uint32_t s, double now) {
 void World::Impl::start_session(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
   auto& server = servers[s];
-  const auto& group = groups[m.group];
   m.active_pos = server.open_session(slot);
   observer->session_started(now, s);
-  m.session_server = s;
-  m.processing = server.draw_processing(network);
-  if (network) {
-    // Every round trip but the last comes before the DATA transfer; the
-    // transfer itself carries the message one way, the 250 comes back.
-    return queue.push_message(now + group.rtt[s] * (group.profile.round_trips - 1), EventKind::session_data, slot,
-                              m.token, s);
+  m.session = {.server = s, .processing = server.draw_processing(), .computing = false};
+  follow(slot, s, sessions.start(m.session, session_request(slot, s), now), now);
+}
+
+SessionRequest World::Impl::session_request(std::uint32_t slot, std::uint32_t s) const {
+  const auto& m = slab[slot];
+  const auto& group = groups[m.group];
+  const auto& spec = servers[s].spec;
+  return {.ticket = (static_cast<Resources::Ticket>(slot) << 32) | m.token,
+          .group = m.group,
+          .server = s,
+          .rtt = group.rtt[s],
+          .round_trips = group.profile.round_trips,
+          .work = spec.work.has_value(),
+          .speed = spec.work ? spec.cpu->speed : 0.0,
+          .bytes = m.bytes};
+}
+
+void World::Impl::follow(std::uint32_t slot, std::uint32_t s, SessionStep step, double now) {
+  switch (step.kind) {
+    case SessionStep::Kind::wait: return;
+    case SessionStep::Kind::data:
+      return queue.push_message(step.at, EventKind::session_data, slot, slab[slot].token, s);
+    case SessionStep::Kind::done:
+      return queue.push_message(step.at, EventKind::session_done, slot, slab[slot].token, s);
+    case SessionStep::Kind::failed: return session_failed(slot, s, now);
   }
-  const double length = sessions.duration({s, group.rtt[s], group.profile.round_trips, m.processing});
-  queue.push_message(now + length, EventKind::session_done, slot, m.token, s);
-}
-
-Resources::Ticket World::Impl::ticket(std::uint32_t slot) const {
-  return (static_cast<Resources::Ticket>(slot) << 32) | slab[slot].token;
-}
-
-void World::Impl::session_data(std::uint32_t slot, std::uint32_t s, double now) {
-  auto& m = slab[slot];
-  m.computing = false;
-  if (!options.resources->transfer(ticket(slot), m.group, s, m.bytes)) session_failed(slot, s, now);
-}
-
-void World::Impl::activity_end(std::uint32_t slot, std::uint32_t s, bool ok, double now) {
-  auto& m = slab[slot];
-  if (!ok) return session_failed(slot, s, now);
-  const double back = groups[m.group].rtt[s] / 2;  // the 250 after the data
-  if (m.computing) return queue.push_message(now + back, EventKind::session_done, slot, m.token, s);
-  if (servers[s].spec.work) {
-    m.computing = true;
-    if (!options.resources->compute(ticket(slot), s, m.processing)) session_failed(slot, s, now);
-    return;
-  }
-  queue.push_message(now + m.processing + back, EventKind::session_done, slot, m.token, s);
 }
 
 // A transfer or the work failed (a link or host went down under it): the

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dns/resolver.hpp"
+#include "model/sessions.hpp"
 #include "mta/profile.hpp"
 
 namespace mxsim::model {
@@ -22,9 +23,7 @@ struct Message {
   mta::RetryState retry;     // with the MTA holding it now (a relay restarts it)
   double attempt_start = 0;  // of the connection in progress
   double bytes = 0;          // network sessions: the message's size
-  double processing = 0;     // this session's service seconds, or flops of work
-  bool computing = false;    // network sessions: the activity in flight is the work
-  std::uint32_t session_server = 0;  // the server of the session in progress
+  Session session;           // the session in progress
   bool first_hop_done = false;
   bool waiting_retry = false;
   bool holds_delivery = false;  // counts against its MTA's destination concurrency

@@ -65,12 +65,9 @@ double draw(const scenario::Distribution& d, util::Rng& rng) {
   return d.mean;
 }
 
-// Under round-trip sessions `work` counts as work/speed seconds on a core of
-// its own (no sharing: that is what network sessions add).
-double Server::draw_processing(bool work_in_flops) {
+double Server::draw_processing() {
   if (!spec.work) return draw(spec.service, rng) * slow_factor;
-  const double flops = draw(*spec.work, rng) * slow_factor;
-  return work_in_flops ? flops : flops / spec.cpu->speed;
+  return draw(*spec.work, rng) * slow_factor;
 }
 
 void Server::apply_fault(scenario::Fault fault, int delta, double factor) {

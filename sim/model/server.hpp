@@ -70,9 +70,8 @@ struct Server {
   Answer answer(const Caller& caller, double now);
 
   // A session's processing, already scaled by any `slow` fault: seconds of
-  // service or, for a server with `work`, flops (`work_in_flops`) or
-  // work/speed seconds on a core of its own.
-  double draw_processing(bool work_in_flops);
+  // service or, for a server with `work`, flops.
+  double draw_processing();
 
   // Takes a session slot for the message in `slot`; returns its position in `active`.
   std::uint32_t open_session(std::uint32_t slot) {

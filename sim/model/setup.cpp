@@ -155,7 +155,7 @@ void World::Impl::build_groups() {
     }
     for (auto& w : group.cumulative_weight) w /= total;
     group.arrivals = util::Rng::derive(options.seed, util::stable_hash("arrivals:" + g.name));
-    group.size = g.size;
+    if (sessions.shares_resources()) group.size = g.size;  // sizes matter only to transfers
     group.sizes = util::Rng::derive(options.seed, util::stable_hash("sizes:" + g.name));
     groups.push_back(std::move(group));
   }

@@ -25,9 +25,10 @@ World::Impl::Impl(const scenario::Scenario& s, RunOptions o, SessionModel& m)
       db(scenario::build_zone(s)),
       faults(s, db, [this](const std::string& key) { return servers_named(db, key); }),
       observer(&nobody),
-      network(s.engine.sessions == scenario::SessionKind::network) {
-  if (network && options.resources == nullptr)
-    throw std::invalid_argument("network sessions need the engine's resources");
+      shared(m.shares_resources()) {
+  if (shared != (s.engine.sessions == scenario::SessionKind::network))
+    throw std::invalid_argument(shared ? "network session model for a scenario of round-trip sessions"
+                                       : "network sessions need the engine's resources");
 }
 
 void World::Impl::fault_start(std::uint32_t index, double now) {
@@ -100,7 +101,7 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
     ++w.arrivals_open;
     w.schedule_arrival(g, 0.0);
   }
-  if (!w.network) {
+  if (!w.shared) {
     const bool links = std::any_of(scenario.servers.begin(), scenario.servers.end(),
                                    [](const auto& s) { return s.uplink.has_value(); }) ||
                        std::any_of(scenario.senders.begin(), scenario.senders.end(),
@@ -127,7 +128,7 @@ void World::activity_done(Resources::Ticket ticket, bool ok, double t) {
   const auto token = static_cast<std::uint32_t>(ticket & 0xffffffffU);
   auto& w = *impl_;
   if (slot >= w.slab.size() || !w.slab.current(slot, token)) return;  // the session ended otherwise
-  w.queue.push_activity_end(t, slot, token, w.slab[slot].session_server, ok);
+  w.queue.push_activity_end(t, slot, token, w.slab[slot].session.server, ok);
 }
 
 const scenario::Scenario& World::scenario() const { return impl_->scenario; }
@@ -171,6 +172,15 @@ std::uint64_t World::delivered() const { return impl_->delivered; }
 std::uint64_t World::bounced() const { return impl_->bounced; }
 std::uint64_t World::in_flight() const { return impl_->in_flight(); }
 const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
+
+double run_standalone(World& world) {
+  double end = 0;
+  for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
+    world.run_until(t);
+    end = t;
+  }
+  return end;
+}
 
 bool World::conserved() const {
   const auto& w = *impl_;

@@ -11,57 +11,17 @@
 
 #include "model/faults.hpp"
 #include "model/observer.hpp"
+#include "model/sessions.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 
 namespace mxsim::model {
-
-// How long an SMTP session lasts, from SYN to the 250 after the data. The
-// default counts round trips and adds the server's service time; a later
-// model can make sessions real SimGrid activities behind this interface.
-struct SessionRequest {
-  std::uint32_t server = 0;
-  double rtt = 0;
-  int round_trips = 0;
-  double service = 0;  // already scaled by any `slow` fault
-};
-
-class SessionModel {
- public:
-  virtual ~SessionModel() = default;
-  virtual double duration(const SessionRequest& request) = 0;
-};
-
-class RoundTripSessions final : public SessionModel {
- public:
-  double duration(const SessionRequest& r) override { return r.rtt * r.round_trips + r.service; }
-};
-
-// The `network` session model (engine: {sessions: network}) runs the parts
-// of a session that share resources on them: the DATA transfer over the
-// links between a sender group's host and a server, and the server's work on
-// its cores. The engine implements this with SimGrid activities and reports
-// each one's end through World::activity_done(ticket, ...). The round trips
-// of the dialogue stay model timers, with the route's latency.
-class Resources {
- public:
-  using Ticket = std::uint64_t;
-  virtual ~Resources() = default;
-  // False when the transfer cannot start (an endpoint or a link is down): the
-  // model then treats it as failed at once.
-  virtual bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) = 0;
-  virtual bool compute(Ticket ticket, std::uint32_t server, double flops) = 0;
-  // Every link between the group's host and the server is up.
-  virtual bool reachable(std::uint32_t group, std::uint32_t server) = 0;
-};
 
 struct RunOptions {
   std::uint64_t seed = 1;
   // True when the engine reports `down` faults through set_server_state()
   // (SimGrid host state profiles); false to let the model time them itself.
   bool outages_from_engine = false;
-  // Required when the scenario asks for network sessions.
-  Resources* resources = nullptr;
 };
 
 // The MX layout of a recipient domain in the base zone: its preference
@@ -82,7 +42,8 @@ class World {
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   // Throws util::InputError for what only the model can check (unknown
-  // profiles, selections, override names, rtt keys).
+  // profiles, selections, override names, rtt keys); std::invalid_argument
+  // when `sessions` is not the kind the scenario's engine: {sessions:} asks for.
   World(const scenario::Scenario& scenario, RunOptions options, SessionModel& sessions);
   ~World();
   World(const World&) = delete;
@@ -142,5 +103,10 @@ class World {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Runs `world` without an engine (built with outages_from_engine false, so
+// that the model times its own outages): every event up to the scenario's
+// horizon. Returns the simulated time reached (that of the last event run).
+double run_standalone(World& world);
 
 }  // namespace mxsim::model

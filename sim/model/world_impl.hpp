@@ -46,7 +46,7 @@ struct World::Impl {
 
   std::vector<std::string> warnings;
   std::set<dns::NameId> cname_warned;
-  bool network = false;  // engine: {sessions: network}
+  const bool shared;  // sessions.shares_resources()
 
   Impl(const scenario::Scenario& s, RunOptions o, SessionModel& m);
 
@@ -79,9 +79,8 @@ struct World::Impl {
   void all_failed(std::uint32_t slot, double now);
   void connect(std::uint32_t slot, std::uint32_t s, double now);
   void start_session(std::uint32_t slot, std::uint32_t s, double now);
-  Resources::Ticket ticket(std::uint32_t slot) const;
-  void session_data(std::uint32_t slot, std::uint32_t s, double now);
-  void activity_end(std::uint32_t slot, std::uint32_t s, bool ok, double now);
+  SessionRequest session_request(std::uint32_t slot, std::uint32_t s) const;
+  void follow(std::uint32_t slot, std::uint32_t s, SessionStep step, double now);
   void session_failed(std::uint32_t slot, std::uint32_t s, double now);
   void release_session(std::uint32_t slot, std::uint32_t s, double now);
   void attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now);
