@@ -2,6 +2,8 @@
 // "unconfirmed", the chosen value says so.
 #include "mta/profile.hpp"
 
+#include "mta/phase.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -212,11 +214,23 @@ double exim_gap(double elapsed, double last_gap) {
   return 6 * 3600;                                                      // F,4d,6h
 }
 
-namespace {
-double round_up(double t, double period) { return period > 0 ? std::ceil(t / period) * period : t; }
-}  // namespace
+double timer_period(const Profile& profile) {
+  switch (profile.retry) {
+    case RetryRule::postfix_age:
+      return profile.queue_run_delay;
+    case RetryRule::exim_rules:
+    case RetryRule::queue_run:
+      return profile.queue_run_interval;
+    case RetryRule::fixed:
+    case RetryRule::quadratic:
+      break;
+  }
+  return 0;
+}
 
-double next_retry(const Profile& profile, RetryState& state, double now) {
+double next_retry(const Profile& profile, RetryState& state, double now) { return next_retry(profile, state, now, 0); }
+
+double next_retry(const Profile& profile, RetryState& state, double now, double phase) {
   double gap = profile.retry_interval;
   double next = now + gap;
   switch (profile.retry) {
@@ -226,18 +240,18 @@ double next_retry(const Profile& profile, RetryState& state, double now) {
       // qmgr: the deferred message becomes eligible after clamp(age), and is
       // picked up by the next scan of the deferred queue.
       gap = std::clamp(now - state.submitted, profile.min_backoff, profile.max_backoff);
-      next = round_up(now + gap, profile.queue_run_delay);
+      next = tick_at_or_after(now + gap, phase, profile.queue_run_delay);
       break;
     }
     case RetryRule::exim_rules: {
       const double first = state.first_failure < 0 ? now : state.first_failure;
       gap = exim_gap(now - first, state.last_gap);
-      next = round_up(now + gap, profile.queue_run_interval);
+      next = tick_at_or_after(now + gap, phase, profile.queue_run_interval);
       break;
     }
     case RetryRule::queue_run:
       // The next queue run strictly after now.
-      next = (std::floor(now / profile.queue_run_interval) + 1) * profile.queue_run_interval;
+      next = tick_after(now, phase, profile.queue_run_interval);
       gap = next - now;
       break;
     case RetryRule::quadratic: {

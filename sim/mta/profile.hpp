@@ -89,8 +89,16 @@ void apply_override(Profile& profile, std::string_view parameter, double value);
 const std::vector<std::string>& override_names();
 
 // When the next delivery attempt happens after a failed one at `now`.
-// Absolute simulated time; updates state.last_gap.
+// Absolute simulated time; updates state.last_gap. The queue scans and queue
+// runs it rounds up to fall on this MTA's own grid phase + k * period
+// (mta/phase.hpp says why each MTA has its own); phase 0 is the grid of an
+// MTA started at t = 0, which the three-argument form keeps.
+double next_retry(const Profile& profile, RetryState& state, double now, double phase);
 double next_retry(const Profile& profile, RetryState& state, double now);
+
+// The period of the profile's periodic timer (Postfix's deferred-queue scan,
+// the -q queue runs of Exim and Sendmail); 0 when its retries are not on a grid.
+double timer_period(const Profile& profile);
 
 // True when a message that just failed at `now` has run out of time.
 bool expired(const Profile& profile, const RetryState& state, double now);
