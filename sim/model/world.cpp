@@ -17,9 +17,7 @@
 
 #include "dns/resolver.hpp"
 #include "dns/zone.hpp"
-#include "mta/ordering.hpp"
 #include "mta/profile.hpp"
-#include "mta/profile_ordering.hpp"
 #include "report/fairness.hpp"
 #include "selection/policy.hpp"
 #include "report/stats.hpp"
@@ -142,11 +140,9 @@ struct Mta {
   std::vector<Destination> destinations;  // few: linear search
   std::uint32_t group = 0;
   std::uint32_t index = 0;          // within its group, for the trace
-  std::uint64_t process_seed = 0;   // Sendmail's per-process hash seed
   int self_server = -1;             // a relay: its own server, dropped with worse MX (RFC 5321 §5.1)
   std::vector<HostRecord> hosts;    // by server; sized on the first failure
-  std::vector<std::uint32_t> inflight;  // this MTA's connections per server (OpenSMTPD)
-  // A `selection:` policy replacing the profile's ordering (null: the profile's).
+  // How it orders an MX set: its group's `selection:`, else its profile's policy.
   std::unique_ptr<selection::Policy> policy;
 
   Destination& destination(dns::NameId domain) {
@@ -163,8 +159,7 @@ struct Mta {
 struct Group {
   std::string name;
   mta::Profile profile;
-  mta::Ordering ordering;
-  std::optional<std::string> selection;  // a selection policy overriding `ordering`
+  std::string selection;  // the policy of its MTAs: `selection:` if set, else the profile's
   double dns_latency = 0;
   double rate = 0;  // 0 for a relay's group: its mail comes from the servers
   std::uint32_t first_mta = 0;
@@ -203,7 +198,7 @@ struct World::Impl {
   SessionModel& sessions;
   dns::ZoneDb db;
   std::vector<Server> servers;  // by AddressId
-  std::vector<std::uint8_t> ipv6;  // by AddressId: 1 for an IPv6 address
+  std::shared_ptr<const std::vector<std::uint8_t>> ipv6;  // by AddressId: 1 for an IPv6 address
   std::shared_ptr<const std::vector<double>> weights;  // by AddressId, for `weighted`
   std::vector<Group> groups;
   std::vector<Mta> mtas;
@@ -266,8 +261,9 @@ struct World::Impl {
         for (auto a : servers_named(spec.key)) servers[a].spec = spec;
       }
     }
-    ipv6.resize(servers.size());
-    for (std::uint32_t a = 0; a < servers.size(); ++a) ipv6[a] = db.is_ipv6(a) ? 1 : 0;
+    auto v6 = std::make_shared<std::vector<std::uint8_t>>(servers.size());
+    for (std::uint32_t a = 0; a < servers.size(); ++a) (*v6)[a] = db.is_ipv6(a) ? 1 : 0;
+    ipv6 = std::move(v6);
     auto w = std::make_shared<std::vector<double>>(servers.size());
     for (std::uint32_t a = 0; a < servers.size(); ++a) (*w)[a] = servers[a].spec.weight;
     weights = std::move(w);
@@ -280,7 +276,7 @@ struct World::Impl {
     group.name = name;
     try {
       group.profile = mta::profile_by_name(profile_name);
-      group.ordering = group.profile.ordering;
+      group.selection = group.profile.selection;
       if (selection) {
         if (!selection::is_policy(*selection)) {
           std::string known;
@@ -288,7 +284,7 @@ struct World::Impl {
           throw std::invalid_argument(fmt::format("selection \"{}\" is unknown; known: {} (and health-aware:NAME)",
                                                   *selection, known));
         }
-        group.selection = selection;
+        group.selection = *selection;
       }
       for (const auto& [parameter, value] : overrides) mta::apply_override(group.profile, parameter, value);
     } catch (const std::invalid_argument& e) {
@@ -299,18 +295,20 @@ struct World::Impl {
 
   void add_mtas(std::uint32_t g, std::uint32_t count) {
     for (std::uint32_t i = 0; i < count; ++i) {
-      Mta mta{util::Rng::derive(options.seed, util::stable_hash("mta:" + groups[g].name), i), dns::Resolver(&db),
-              {}, 0, 0, 0, -1, {}, {}, nullptr};
-      mta.group = g;
-      mta.index = i;
-      mta.process_seed = mta.rng.next();  // Sendmail seeds its hash once per process
-      if (groups[g].selection) {
-        selection::PolicyContext context;
-        context.servers = static_cast<std::uint32_t>(servers.size());
-        context.weights = weights;
-        context.seed = mta.process_seed;
-        mta.policy = selection::make_policy(*groups[g].selection, context);
-      }
+      Mta mta{.rng = util::Rng::derive(options.seed, util::stable_hash("mta:" + groups[g].name), i),
+              .resolver = dns::Resolver(&db),
+              .destinations = {},
+              .group = g,
+              .index = i,
+              .self_server = -1,
+              .hosts = {},
+              .policy = nullptr};
+      selection::PolicyContext context;
+      context.servers = static_cast<std::uint32_t>(servers.size());
+      context.weights = weights;
+      context.ipv6 = ipv6;
+      context.seed = mta.rng.next();  // Sendmail seeds its hash once per process
+      mta.policy = selection::make_policy(groups[g].selection, context);
       mtas.push_back(std::move(mta));
     }
   }
@@ -587,17 +585,7 @@ struct World::Impl {
   }
 
   void order(Message& m, Mta& mta, const Group& group, double now) {
-    const auto limit = static_cast<std::uint32_t>(group.profile.address_limit);
-    if (mta.policy) return mta.policy->order(m.targets, now, mta.rng, limit, m.order);
-    switch (group.ordering) {
-      case mta::Ordering::exim_random: mta::order_exim(m.targets, ipv6, mta.rng, limit, m.order); break;
-      case mta::Ordering::sendmail_hash: mta::order_sendmail(m.targets, mta.process_seed, limit, m.order); break;
-      case mta::Ordering::dns_least_loaded:
-        if (mta.inflight.empty()) mta.inflight.assign(servers.size(), 0);
-        mta::order_opensmtpd(m.targets, mta.inflight, mta.rng, limit, m.order);
-        break;
-      default: mta::order_targets(m.targets, group.ordering, mta.rng, limit, m.order); break;
-    }
+    mta.policy->order(m.targets, now, mta.rng, static_cast<std::uint32_t>(group.profile.address_limit), m.order);
   }
 
   void attempt(std::uint32_t slot, double now) {
@@ -699,8 +687,7 @@ struct World::Impl {
     stats->connection(now, s);
     m.attempt_start = now;
     ++m.connections;
-    if (!mta.inflight.empty()) ++mta.inflight[s];
-    if (mta.policy) mta.policy->on_attempt_start(s, now);
+    mta.policy->on_attempt_start(s, now);
     auto fail = [&](double after, Outcome outcome) {
       push(now + after, Kind::connect_failed, slot, m.token, s, static_cast<std::uint8_t>(outcome));
     };
@@ -835,17 +822,14 @@ struct World::Impl {
     auto& m = slab[slot];
     auto& mta = mtas[m.mta];
     stats->outcome(now, s, outcome);
-    if (!mta.inflight.empty()) --mta.inflight[s];
-    if (mta.policy) {
-      // Greylisting and 5xx concern the message: the host answered.
-      const auto result = outcome == Outcome::accepted  ? selection::Result::success
-                          : outcome == Outcome::timeout ? selection::Result::timeout
-                          : outcome == Outcome::refused ? selection::Result::refused
-                          : outcome == Outcome::greylisted || outcome == Outcome::rejected
-                              ? selection::Result::answered
-                              : selection::Result::tempfail;
-      mta.policy->on_attempt_end(s, now, result, now - m.attempt_start);
-    }
+    // Greylisting and 5xx concern the message: the host answered.
+    const auto result = outcome == Outcome::accepted  ? selection::Result::success
+                        : outcome == Outcome::timeout ? selection::Result::timeout
+                        : outcome == Outcome::refused ? selection::Result::refused
+                        : outcome == Outcome::greylisted || outcome == Outcome::rejected
+                            ? selection::Result::answered
+                            : selection::Result::tempfail;
+    mta.policy->on_attempt_end(s, now, result, now - m.attempt_start);
     const bool host_failed = outcome == Outcome::timeout || outcome == Outcome::refused ||
                              outcome == Outcome::tempfail || outcome == Outcome::busy_tempfail;
     if (host_failed) ++m.host_failures;
