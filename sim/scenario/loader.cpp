@@ -1,7 +1,6 @@
 // Reads scenario files (shared/scenario-format.md) into the plain Scenario
 // structs and checks them against their own zone. Every problem becomes a
 // util::InputError at the file:line:column of the YAML node it concerns.
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
@@ -25,6 +24,8 @@
 #include <vector>
 
 #include "scenario/scenario.hpp"
+#include "scenario/text.hpp"
+#include "scenario/topology.hpp"
 #include "util/units.hpp"
 
 namespace mxsim::scenario {
@@ -59,36 +60,6 @@ std::string join(std::span<const std::string_view> words) {
   return out;
 }
 
-// "text" with newlines and quotes escaped and long text cut, for messages.
-std::string shown(std::string_view text) {
-  constexpr std::size_t kMaxShown = 60;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    if (text[i] == '\n')
-      out += "\\n";
-    else if (text[i] == '"')
-      out += "\\\"";
-    else
-      out += text[i];
-  }
-  if (text.size() > kMaxShown) out += "...";
-  return out + "\"";
-}
-
-// yaml-cpp quotes the offending character in some messages, newlines included.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n')
-      out += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-    else
-      out += c;
-  }
-  return out;
-}
-
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -109,42 +80,6 @@ std::string child(std::string_view path, std::string_view key) {
 std::string indexed(std::string_view path, std::size_t index) {
   return fmt::format("{}[{}]", path, index);
 }
-
-// Lower case with a trailing dot: names in the scenario are always absolute.
-std::string canonical_name(std::string_view text) {
-  std::string name(text);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (name.empty() || name.back() != '.') name += '.';
-  return name;
-}
-
-bool plausible_name(std::string_view name) {
-  if (name.size() < 2 || name.size() > 254) return false;
-  if (name.find("..") != std::string_view::npos || name.front() == '.') return false;
-  return std::none_of(name.begin(), name.end(), [](char c) {
-    return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '@';
-  });
-}
-
-// Address text in the form inet_ntop prints, or nothing when `text` is not an address.
-std::optional<std::string> canonical_address(const std::string& text) {
-  unsigned char buffer[16];
-  char out[INET6_ADDRSTRLEN];
-  for (int family : {AF_INET, AF_INET6}) {
-    if (inet_pton(family, text.c_str(), buffer) == 1 &&
-        inet_ntop(family, buffer, out, sizeof out) != nullptr)
-      return std::string(out);
-  }
-  return std::nullopt;
-}
-
-// A server key: address text, or a host name. Names always end with a dot,
-// addresses never do, which is how the rest of the loader tells them apart.
-std::string canonical_server_key(const std::string& text) {
-  if (auto address = canonical_address(text)) return *address;
-  return canonical_name(text);
-}
-bool is_address_key(std::string_view key) { return !key.empty() && key.back() != '.'; }
 
 std::string yaml_comments_as_zone_comments(std::string text);
 
@@ -219,16 +154,6 @@ struct Fields {
   }
 };
 
-// Something that must name a host, address or domain of the zone; checked
-// once the zone is parsed, which is after all the YAML is read.
-struct ZoneRef {
-  enum class Kind { server, domain };
-  Kind kind;
-  std::string path;
-  std::string name;  // canonical
-  Location where;
-};
-
 // A fault window on one server (its addresses) or one link for the overlap check.
 struct FaultWindow {
   std::size_t event;
@@ -258,7 +183,6 @@ constexpr Quantity kSpeed{"expected a speed such as 1Gf, 500Mf or 2.5Gf/s", util
 struct PlatformTarget {
   std::size_t event;
   std::string text;       // as written: platform link names keep their case
-  std::size_t ref;        // its entry in Loader::refs_
   Location fault_where;   // of the fault's value
 };
 
@@ -367,10 +291,9 @@ class Loader {
   dns::ZoneDb parse_zones(const Scenario& scenario) const;
   void check_expanded_size(const YAML::Node& root) const;
   void check_report_rows(const Scenario& scenario, const dns::ZoneDb& db, const Fields& top) const;
-  void resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db);
-  void check_zone_refs(const Scenario& scenario, const dns::ZoneDb& db) const;
-  void check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) const;
-  std::vector<dns::AddressId> addresses_of_key(const dns::ZoneDb& db, const std::string& key) const;
+  void resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db) const;
+  void check_configured_once(const Scenario& scenario, const Topology& topology, const dns::ZoneDb& db) const;
+  void check_overlaps(const Scenario& scenario, const Topology& topology, const dns::ZoneDb& db) const;
 
   std::string_view source_;
   std::string file_;
@@ -378,7 +301,6 @@ class Loader {
   double duration_ = 0;             // scenario.duration, once read
   double rate_total_ = 0;           // of the sender groups read so far
   std::uint64_t mtas_total_ = 0;    // likewise
-  std::vector<ZoneRef> refs_;
   std::vector<std::string> event_paths_;  // "events[i]", by event index
   std::string zone_key_;                  // zone or zone_file, for messages
   bool network_ = false;                  // engine: {sessions: network}
@@ -774,7 +696,6 @@ ServerSpec Loader::read_server(const Entry& entry) {
     spec.cpu = read_cpu(*cpu, child(path, "cpu"));
     spec.work = read_distribution(*work, child(path, "work"), kWorkUnits);
   }
-  refs_.push_back({ZoneRef::Kind::server, "servers", spec.key, spec.where});
   return spec;
 }
 
@@ -794,7 +715,7 @@ void Loader::read_rtt(const Entry& entry, const std::string& path, SenderGroup& 
     const auto item_path = fmt::format("{}[{}]", path, shown(item.key));
     if (!group.rtt_by_server.emplace(key, duration(item, item_path, false)).second)
       fail(at(item.key_node), path, fmt::format("{} is given twice", shown(key)));
-    refs_.push_back({ZoneRef::Kind::server, path, key, at(item.key_node)});
+    group.rtt_where[key] = at(item.key_node);
   }
 }
 
@@ -802,7 +723,7 @@ void Loader::read_to(const Entry& entry, const std::string& path, SenderGroup& g
   if (entry.value.IsScalar()) {
     const std::string name = domain(entry.value, at(entry), path);
     group.to.emplace_back(name, 1.0);
-    refs_.push_back({ZoneRef::Kind::domain, path, name, at(entry)});
+    group.to_where.push_back(at(entry));
     return;
   }
   if (!entry.value.IsMap())
@@ -816,7 +737,7 @@ void Loader::read_to(const Entry& entry, const std::string& path, SenderGroup& g
     if (!seen.insert(name).second)
       fail(at(item.key_node), path, fmt::format("{} is given twice", shown(name)));
     group.to.emplace_back(name, weight);
-    refs_.push_back({ZoneRef::Kind::domain, path, name, at(item.key_node)});
+    group.to_where.push_back(at(item.key_node));
   }
   if (group.to.empty()) fail(at(entry), path, "expected at least one recipient domain");
 }
@@ -984,7 +905,7 @@ void Loader::read_fault(const Fields& map, Event& event, const Scenario& scenari
   if (dns_domain != nullptr) {
     const auto path = child(map.path, "dns");
     event.target = domain(dns_domain->value, at(*dns_domain), path);
-    refs_.push_back({ZoneRef::Kind::domain, path, event.target, at(*dns_domain)});
+    event.target_where = at(*dns_domain);
     static constexpr std::array<std::string_view, 1> kDnsFaults{"servfail"};
     choice(required(map, "fault", "fault: servfail"), child(map.path, "fault"), kDnsFaults);
     event.fault = Fault::servfail;
@@ -1020,12 +941,12 @@ void Loader::read_fault(const Fields& map, Event& event, const Scenario& scenari
     } else {
       const Entry as_key{raw, target->value, target->value};
       event.target = server_key(as_key, path);
-      refs_.push_back({ZoneRef::Kind::server, path, event.target, at(*target)});
+      event.target_where = at(*target);
       // With a platform file the zone decides, once parsed, whether this is a
       // server or a link of that file (resolve_platform_targets).
       if (platform_)
         platform_targets_.push_back(
-            {event_paths_.size() - 1, raw, refs_.size() - 1, at(fault_entry)});
+            {event_paths_.size() - 1, raw, at(fault_entry)});
       else
         check_link_fault(event, at(fault_entry), fault_path);
     }
@@ -1136,23 +1057,9 @@ dns::ZoneDb Loader::parse_zones(const Scenario& scenario) const {
   return std::move(*db);
 }
 
-std::vector<dns::AddressId> Loader::addresses_of_key(const dns::ZoneDb& db,
-                                                     const std::string& key) const {
-  std::vector<dns::AddressId> out;
-  if (is_address_key(key)) {
-    if (const auto id = db.find_address(key); id != dns::kNoName) out.push_back(id);
-  } else if (const auto name = db.find_name(key); name != dns::kNoName) {
-    out = db.addresses_of(name);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 // With a platform file, a target the zone does not know names a link of that
-// file: it leaves the zone references, and the engine checks the name.
-void Loader::resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db) {
-  std::vector<bool> dropped(refs_.size(), false);
+// file: the engine checks the name.
+void Loader::resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db) const {
   for (const auto& candidate : platform_targets_) {
     Event& event = scenario.events[candidate.event];
     const bool in_zone = is_address_key(event.target)
@@ -1161,32 +1068,17 @@ void Loader::resolve_platform_targets(Scenario& scenario, const dns::ZoneDb& db)
     if (!in_zone) {
       event.target = candidate.text;
       event.on_link = true;
-      dropped[candidate.ref] = true;
     }
     check_link_fault(event, candidate.fault_where, child(event_paths_[candidate.event], "fault"));
   }
-  std::vector<ZoneRef> kept;
-  for (std::size_t i = 0; i < refs_.size(); ++i)
-    if (!dropped[i]) kept.push_back(std::move(refs_[i]));
-  refs_ = std::move(kept);
 }
 
-void Loader::check_zone_refs(const Scenario& scenario, const dns::ZoneDb& db) const {
-  for (const auto& ref : refs_) {
-    if (ref.kind == ZoneRef::Kind::domain) {
-      if (db.find_name(ref.name) == dns::kNoName)
-        fail(ref.where, ref.path, fmt::format("{} is not a name in the zone", shown(ref.name)));
-    } else if (addresses_of_key(db, ref.name).empty()) {
-      const bool known = !is_address_key(ref.name) && db.find_name(ref.name) != dns::kNoName;
-      fail(ref.where, ref.path,
-           known ? fmt::format("{} owns no address (A or AAAA) in the zone", shown(ref.name))
-                 : fmt::format("{} names no host or address in the zone", shown(ref.name)));
-    }
-  }
-  // Two entries for one address would give one server two configurations.
+// Two entries for one address would give one server two configurations.
+void Loader::check_configured_once(const Scenario& scenario, const Topology& topology,
+                                   const dns::ZoneDb& db) const {
   std::map<dns::AddressId, const ServerSpec*> configured;
   for (const auto& spec : scenario.servers) {
-    for (const auto address : addresses_of_key(db, spec.key)) {
+    for (const auto address : topology.servers_named(spec.key)) {
       const auto [it, fresh] = configured.emplace(address, &spec);
       if (!fresh)
         fail(spec.where, "servers",
@@ -1249,7 +1141,8 @@ std::string fault_name(const Event& event) {
   return "?";
 }
 
-void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) const {
+void Loader::check_overlaps(const Scenario& scenario, const Topology& topology,
+                            const dns::ZoneDb& db) const {
   std::vector<FaultWindow> faults;
   long budget = kOccurrenceBudget;
   double bound = scenario.horizon.value_or(scenario.duration);
@@ -1257,7 +1150,7 @@ void Loader::check_overlaps(const Scenario& scenario, const dns::ZoneDb& db) con
     const Event& event = scenario.events[i];
     if (event.fault == Fault::servfail || event.fault == Fault::zone_update) continue;
     faults.push_back({i, event.on_link ? std::vector<dns::AddressId>{}
-                                       : addresses_of_key(db, event.target)});
+                                       : topology.servers_named(event.target)});
     if (!event.every)
       bound = std::max(bound, std::isfinite(event.length) ? event.at + event.length : event.at);
   }
@@ -1528,8 +1421,9 @@ Scenario Loader::load_unguarded() {
   const dns::ZoneDb db = parse_zones(scenario);
   check_report_rows(scenario, db, top);
   resolve_platform_targets(scenario, db);
-  check_zone_refs(scenario, db);
-  check_overlaps(scenario, db);
+  const Topology topology(scenario, db);
+  check_configured_once(scenario, topology, db);
+  check_overlaps(scenario, topology, db);
   return scenario;
 }
 
