@@ -82,11 +82,12 @@ TEST(Topology, AddressEntriesOverrideHostEntries) {
 }
 
 TEST(Topology, RttDefaultAppliesToServersWithoutTheirOwnEntry) {
-  const Scenario s = load("  - name: isp\n"
-                          "    rate: 1/s\n"
-                          "    to: example.com\n"
-                          "    rtt: {mx1.example.com: 10ms, default: 80ms, 2001:db8::1: 30ms}\n"
-                          "  - {name: plain, rate: 1/s, to: example.com, rtt: 20ms}\n");
+  const Scenario s = load(
+      "  - name: isp\n"
+      "    rate: 1/s\n"
+      "    to: example.com\n"
+      "    rtt: {mx1.example.com: 10ms, default: 80ms, 2001:db8::1: 30ms}\n"
+      "  - {name: plain, rate: 1/s, to: example.com, rtt: 20ms}\n");
   const dns::ZoneDb db = build_zone(s);
   const Topology topology(s, db);
   const auto rtt = topology.round_trips(s.senders[0]);
@@ -110,14 +111,15 @@ TEST(Topology, RecipientsCarryCumulativeShares) {
 
 TEST(Topology, DomainLayoutsIncludeServersOfZoneUpdates) {
   // example.com is first seen in the second group; a zone update at 30m adds mx4 at preference 5.
-  const Scenario s = load("  - {name: a, rate: 1/s, to: other.org}\n"
-                          "  - {name: b, rate: 1/s, to: {example.com: 1, other.org: 1}}\n",
-                          "events:\n"
-                          "  - at: 30m\n"
-                          "    zone: |\n"
-                          "      @   IN MX 5 mx4\n"
-                          "      @   IN MX 10 mx1\n"
-                          "      mx4 IN A 192.0.2.44\n");
+  const Scenario s = load(
+      "  - {name: a, rate: 1/s, to: other.org}\n"
+      "  - {name: b, rate: 1/s, to: {example.com: 1, other.org: 1}}\n",
+      "events:\n"
+      "  - at: 30m\n"
+      "    zone: |\n"
+      "      @   IN MX 5 mx4\n"
+      "      @   IN MX 10 mx1\n"
+      "      mx4 IN A 192.0.2.44\n");
   const dns::ZoneDb db = build_zone(s);
   const Topology topology(s, db);
   const auto& domains = topology.domains();

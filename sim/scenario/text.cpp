@@ -28,8 +28,7 @@ std::optional<std::string> canonical_address(const std::string& text) {
   unsigned char buffer[16];
   char out[INET6_ADDRSTRLEN];
   for (int family : {AF_INET, AF_INET6}) {
-    if (inet_pton(family, text.c_str(), buffer) == 1 &&
-        inet_ntop(family, buffer, out, sizeof out) != nullptr)
+    if (inet_pton(family, text.c_str(), buffer) == 1 && inet_ntop(family, buffer, out, sizeof out) != nullptr)
       return std::string(out);
   }
   return std::nullopt;

@@ -63,15 +63,16 @@ void Topology::check_names(const Scenario& scenario) const {
     std::vector<std::pair<Location, std::string>> rtt_keys;
     for (const auto& [key, rtt] : group.rtt_by_server) {
       const auto where = group.rtt_where.find(key);
-      rtt_keys.emplace_back(where != group.rtt_where.end() ? or_else(where->second, group.where) : group.where, key);
+      rtt_keys.emplace_back(
+          where != group.rtt_where.end() ? or_else(where->second, group.where) : group.where, key);
     }
     std::stable_sort(rtt_keys.begin(), rtt_keys.end(), [](const auto& a, const auto& b) {
       return std::tie(a.first.line, a.first.column) < std::tie(b.first.line, b.first.column);
     });
     for (const auto& [where, key] : rtt_keys) server(key, where, path + ".rtt");
     for (std::size_t i = 0; i < group.to.size(); ++i)
-      domain(group.to[i].first, i < group.to_where.size() ? or_else(group.to_where[i], group.where) : group.where,
-             path + ".to");
+      domain(group.to[i].first,
+             i < group.to_where.size() ? or_else(group.to_where[i], group.where) : group.where, path + ".to");
   }
   for (std::size_t i = 0; i < scenario.events.size(); ++i) {
     const Event& event = scenario.events[i];
@@ -170,8 +171,9 @@ void Topology::lay_out_domains(const Scenario& scenario) {
   }
   // Servers that only zone updates make MX targets belong to their domain
   // too, so that `share` compares them with the hosts they replace.
-  const auto updates = static_cast<std::size_t>(std::count_if(
-      scenario.events.begin(), scenario.events.end(), [](const Event& e) { return e.fault == Fault::zone_update; }));
+  const auto updates =
+      static_cast<std::size_t>(std::count_if(scenario.events.begin(), scenario.events.end(),
+                                             [](const Event& e) { return e.fault == Fault::zone_update; }));
   if (updates == 0) return;
   dns::ZoneDb updated = *db_;
   for (std::size_t u = 0; u < updates; ++u) updated.apply_update(u);
