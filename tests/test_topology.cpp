@@ -147,33 +147,39 @@ TEST(Topology, DomainLayoutsIncludeServersOfZoneUpdates) {
 
 // The loader reports a name the zone lacks at the name itself, through the topology.
 TEST(Topology, NamesNotInTheZoneAreReportedAtTheirKey) {
-  auto error = [](const std::string& text) {
-    try {
-      load_text(text, "t.yaml");
-    } catch (const util::InputError& e) {
-      return e;
-    }
-    ADD_FAILURE() << "loaded:\n" << text;
-    return util::InputError({}, "none");
+  struct Case {
+    std::string senders_and_events;  // from line 12 on
+    int line, column;
+    std::string message;
   };
-  const std::string base = "duration: 1h\n" + kZone;  // senders: at line 12
-  const auto rtt = error(base +
-                         "senders:\n"
-                         "  - name: isp\n"
-                         "    rate: 1/s\n"
-                         "    to: example.com\n"
-                         "    rtt: {default: 1s, mx1.example.com: 1s, mx9.example.com: 1s}\n");
-  EXPECT_EQ(rtt.where().line, 16);
-  EXPECT_EQ(rtt.where().column, 45);
-  EXPECT_EQ(rtt.message(), "senders[0].rtt: \"mx9.example.com.\" names no host or address in the zone");
-  const auto dns = error(base +
-                         "senders:\n"
-                         "  - {name: isp, rate: 1/s, to: example.com}\n"
-                         "events:\n"
-                         "  - {at: 1m, dns: example.net, fault: servfail}\n");
-  EXPECT_EQ(dns.where().line, 15);
-  EXPECT_EQ(dns.where().column, 19);
-  EXPECT_EQ(dns.message(), "events[0].dns: \"example.net.\" is not a name in the zone");
+  const std::vector<Case> cases{
+      {"senders:\n"
+       "  - name: isp\n"
+       "    rate: 1/s\n"
+       "    to: example.com\n"
+       "    rtt: {default: 1s, mx1.example.com: 1s, mx9.example.com: 1s}\n",
+       16, 45, "senders[0].rtt: \"mx9.example.com.\" names no host or address in the zone"},
+      {"senders:\n"
+       "  - {name: isp, rate: 1/s, to: example.com}\n"
+       "events:\n"
+       "  - {at: 1m, dns: example.net, fault: servfail}\n",
+       15, 19, "events[0].dns: \"example.net.\" is not a name in the zone"},
+      {"senders:\n"
+       "  - {name: isp, rate: 1/s, to: example.com}\n"
+       "events:\n"
+       "  - {at: 1m, for: 1m, target: other.org, fault: down}\n",
+       15, 31, "events[0].target: \"other.org.\" owns no address (A or AAAA) in the zone"},
+  };
+  for (const Case& c : cases) {
+    try {
+      load_text("duration: 1h\n" + kZone + c.senders_and_events, "t.yaml");
+      ADD_FAILURE() << "loaded:\n" << c.senders_and_events;
+    } catch (const util::InputError& e) {
+      EXPECT_EQ(e.where().line, c.line) << c.message;
+      EXPECT_EQ(e.where().column, c.column) << c.message;
+      EXPECT_EQ(e.message(), c.message);
+    }
+  }
 
   // A scenario made in code has no key locations: its group's location stands in.
   Scenario s = load("  - {name: isp, rate: 1/s, to: example.com}\n");

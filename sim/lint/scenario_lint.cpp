@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <tuple>
 
 #include "dns/resolver.hpp"
@@ -287,19 +286,11 @@ class ScenarioLint {
     return {sessions, time};
   }
 
+  // The loader has checked the profile and every override against the registry.
   static double round_trips(const scenario::SenderGroup& g) {
-    try {
-      mta::Profile profile = mta::profile_by_name(g.profile);
-      for (const auto& [name, value] : g.overrides) {
-        try {
-          mta::apply_override(profile, name, value);
-        } catch (const std::invalid_argument&) {
-        }
-      }
-      return profile.round_trips;
-    } catch (const std::invalid_argument&) {
-      return 5;  // an unknown profile is run's error to report
-    }
+    mta::Profile profile = mta::profile_by_name(g.profile);
+    for (const auto& [name, value] : g.overrides) mta::apply_override(profile, name, value);
+    return profile.round_trips;
   }
 
   const scenario::Scenario& s_;

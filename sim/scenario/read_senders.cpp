@@ -3,12 +3,16 @@
 // for network sessions, access link and message sizes.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
+#include <stdexcept>
 
+#include "mta/profile.hpp"
 #include "scenario/sections.hpp"
 #include "scenario/text.hpp"
+#include "selection/policy.hpp"
 
 namespace mxsim::scenario {
 namespace {
@@ -69,8 +73,12 @@ void read_to(const Reader& r, const Entry& entry, const std::string& path, Sende
   if (group.to.empty()) fail(r.at(entry), path, "expected at least one recipient domain");
 }
 
+// Each parameter is applied to a copy of the group's profile, as the model
+// applies it: an unknown name fails at its key, a value out of range at the value.
 void read_overrides(const Reader& r, const Entry& entry, const std::string& path, SenderGroup& group) {
   group.overrides_where = r.at(entry);
+  mta::Profile profile = mta::profile_by_name(group.profile);
+  const auto& names = mta::override_names();
   for (const auto& item : r.entries(entry.value, path, r.at(entry), "a map of profile parameters")) {
     const auto item_path = child(path, item.key);
     if (!item.value.IsScalar())
@@ -81,6 +89,13 @@ void read_overrides(const Reader& r, const Entry& entry, const std::string& path
     if (*value > kMaxTime)
       fail(r.at(item), item_path,
            fmt::format("{} is too long: the limit is 365d", shown(item.value.Scalar())));
+    try {
+      mta::apply_override(profile, item.key, *value);
+    } catch (const std::invalid_argument& e) {
+      if (std::find(names.begin(), names.end(), item.key) == names.end())
+        fail(r.at(item.key_node), path, e.what());
+      fail(r.at(item), item_path, e.what());
+    }
     group.overrides.emplace_back(item.key, *value);
   }
 }
@@ -102,8 +117,17 @@ SenderGroup read_sender(const Reader& r, const YAML::Node& node, const std::stri
     fail(map.find("mtas") != nullptr ? r.at(*map.find("mtas")) : group.where, child(path, "mtas"),
          fmt::format("{} MTAs in all sender groups together: {}", totals.mtas,
                      limit_note(r.limits(), "mtas")));
-  if (const Entry* e = map.find("profile")) group.profile = r.choice(*e, child(path, "profile"), kProfiles);
-  if (const Entry* e = map.find("selection")) group.selection = r.text(*e, child(path, "selection"));
+  if (const Entry* e = map.find("profile"))
+    group.profile = r.choice(*e, child(path, "profile"), mta::profile_names());
+  if (const Entry* e = map.find("selection")) {
+    group.selection = r.text(*e, child(path, "selection"));
+    // The policy registry's own message names every policy it knows.
+    try {
+      selection::make_policy(*group.selection, selection::PolicyContext{});
+    } catch (const std::invalid_argument& error) {
+      fail(r.at(*e), child(path, "selection"), error.what());
+    }
+  }
 
   const Entry& rate = r.required(map, "rate", "messages per unit of time, e.g. rate: 20/s");
   const auto rate_path = child(path, "rate");

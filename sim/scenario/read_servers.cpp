@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 
+#include "mta/profile.hpp"
 #include "scenario/sections.hpp"
 #include "scenario/text.hpp"
 
@@ -73,7 +74,7 @@ ServerSpec read_server(const Reader& r, const Entry& entry, const Scenario& scen
     const Fields relay_map =
         r.fields(relay->value, relay_path, r.at(*relay), "a map {profile, rtt}", {"profile", "rtt"});
     spec.relay_profile = r.choice(r.required(relay_map, "profile", "the MTA profile the relay forwards with"),
-                                  child(relay_path, "profile"), kProfiles);
+                                  child(relay_path, "profile"), mta::profile_names());
     if (const Entry* e = relay_map.find("rtt"))
       spec.relay_rtt = r.duration(*e, child(relay_path, "rtt"), false);
   } else if (spec.role == Role::relay) {

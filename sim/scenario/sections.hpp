@@ -3,7 +3,6 @@
 // reader fills its part of the Scenario from the YAML the Reader hands it.
 #pragma once
 
-#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +36,6 @@ Distribution read_distribution(const Reader& r, const Entry& entry, const std::s
 LinkSpec read_link(const Reader& r, const Entry& entry, const std::string& path, const Scenario& scenario);
 
 // --- read_servers.cpp, read_senders.cpp
-inline constexpr std::array<std::string_view, 5> kProfiles{"postfix", "exim", "sendmail", "opensmtpd",
-                                                           "rfc5321"};
 void read_servers(const Reader& r, const Entry& entry, Scenario& scenario);
 void read_senders(const Reader& r, const Entry& entry, Scenario& scenario);
 
