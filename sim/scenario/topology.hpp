@@ -66,7 +66,7 @@ class Topology {
   // later key overriding an earlier one on a shared address.
   std::vector<double> round_trips(const SenderGroup& group) const;
 
-  // A group of this scenario's recipient domains.
+  // The recipient domains of one of this scenario's groups.
   Recipients recipients(const SenderGroup& group) const;
 
   // Every recipient domain: first seen over the sender groups in order, then
