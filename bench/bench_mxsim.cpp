@@ -15,15 +15,18 @@
 
 #include "engine/engine.hpp"
 #include "model/world.hpp"
-#include "mta/ordering.hpp"
 #include "report/recorder.hpp"
 #include "scenario/scenario.hpp"
+#include "selection/steps.hpp"
 
 namespace {
 
 using namespace mxsim;
 
-void BM_OrderTargets(benchmark::State& state, mta::Ordering ordering) {
+// The bare ordering steps of the rfc5321 and postfix profiles' policies.
+using OrderFn = void (*)(std::span<const dns::Target>, util::Rng&, std::uint32_t, std::vector<std::uint32_t>&);
+
+void BM_OrderTargets(benchmark::State& state, OrderFn order_targets) {
   const auto records = static_cast<int>(state.range(0));
   const auto levels = static_cast<int>(state.range(1));
   std::vector<dns::Target> targets;
@@ -34,14 +37,14 @@ void BM_OrderTargets(benchmark::State& state, mta::Ordering ordering) {
   std::vector<std::uint32_t> order;
   order.reserve(targets.size());
   for (auto _ : state) {
-    mta::order_targets(targets, ordering, rng, 0, order);
+    order_targets(targets, rng, 0, order);
     benchmark::DoNotOptimize(order.data());
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK_CAPTURE(BM_OrderTargets, rfc5321, mta::Ordering::shuffle_hosts)
+BENCHMARK_CAPTURE(BM_OrderTargets, rfc5321, selection::order_rfc5321_shuffle)
     ->Args({1, 1})->Args({2, 1})->Args({5, 1})->Args({5, 3})->Args({16, 4})->Args({64, 4});
-BENCHMARK_CAPTURE(BM_OrderTargets, postfix, mta::Ordering::shuffle_addresses)
+BENCHMARK_CAPTURE(BM_OrderTargets, postfix, selection::order_postfix_shuffle)
     ->Args({1, 1})->Args({2, 1})->Args({5, 1})->Args({5, 3})->Args({16, 4})->Args({64, 4});
 
 struct RunFigures {

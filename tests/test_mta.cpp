@@ -1,135 +1,18 @@
-// MX ordering and retry schedules: table-driven cases and a chi-square test
-// of the equal-preference shuffle.
+// The MTA profiles: retry schedules and give-up times (table-driven), the
+// defaults, overrides, and the policy each profile orders MX sets with. (The
+// orderings themselves are selection policies: tests/test_selection.cpp.)
 #include <gtest/gtest.h>
 
-#include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "mta/ordering.hpp"
 #include "mta/profile.hpp"
-#include "report/fairness.hpp"
+#include "selection/policy.hpp"
 
 namespace mxsim::mta {
 namespace {
-
-// Targets from "pref:host:address" triples; hosts and addresses are small ints.
-std::vector<dns::Target> targets(std::initializer_list<std::array<int, 3>> rows) {
-  std::vector<dns::Target> out;
-  for (const auto& r : rows)
-    out.push_back({static_cast<std::uint16_t>(r[0]), static_cast<dns::NameId>(r[1]), static_cast<dns::AddressId>(r[2])});
-  return out;
-}
-
-std::vector<int> preferences_in_order(const std::vector<dns::Target>& t, const std::vector<std::uint32_t>& order) {
-  std::vector<int> out;
-  for (auto i : order) out.push_back(t[i].preference);
-  return out;
-}
-
-struct OrderCase {
-  const char* name;
-  std::vector<dns::Target> targets;
-  std::uint32_t limit;
-  std::vector<int> expected_preferences;
-};
-
-class Ordering_ : public ::testing::TestWithParam<std::tuple<OrderCase, Ordering>> {};
-
-TEST_P(Ordering_, PreferenceRespectedAndLimitApplied) {
-  const auto& [c, ordering] = GetParam();
-  util::Rng rng(7);
-  std::vector<std::uint32_t> order;
-  for (int trial = 0; trial < 200; ++trial) {
-    order_targets(c.targets, ordering, rng, c.limit, order);
-    EXPECT_EQ(preferences_in_order(c.targets, order), c.expected_preferences) << c.name;
-    std::vector<std::uint32_t> sorted = order;
-    std::sort(sorted.begin(), sorted.end());
-    EXPECT_TRUE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) << "an index repeats";
-  }
-}
-
-const OrderCase kOrderCases[] = {
-    {"one host", targets({{10, 1, 1}}), 0, {10}},
-    {"failover 10/20", targets({{20, 2, 2}, {10, 1, 1}}), 0, {10, 20}},
-    {"equal preference", targets({{10, 1, 1}, {10, 2, 2}, {10, 3, 3}}), 0, {10, 10, 10}},
-    {"three levels", targets({{30, 5, 5}, {10, 1, 1}, {20, 3, 3}, {10, 2, 2}, {20, 4, 4}}), 0, {10, 10, 20, 20, 30}},
-    {"implicit MX", targets({{0, 1, 1}, {0, 1, 2}}), 0, {0, 0}},
-    {"limit cuts the worst", targets({{10, 1, 1}, {20, 2, 2}, {30, 3, 3}}), 2, {10, 20}},
-    {"multihomed host", targets({{10, 1, 1}, {10, 1, 2}, {20, 2, 3}}), 0, {10, 10, 20}},
-};
-
-INSTANTIATE_TEST_SUITE_P(All, Ordering_,
-                         ::testing::Combine(::testing::ValuesIn(kOrderCases),
-                                            ::testing::Values(Ordering::shuffle_hosts, Ordering::shuffle_addresses,
-                                                              Ordering::ordered)));
-
-TEST(Ordering, OrderedKeepsZoneOrderWithinALevel) {
-  const auto t = targets({{10, 1, 1}, {10, 2, 2}, {10, 3, 3}});
-  util::Rng rng(1);
-  std::vector<std::uint32_t> order;
-  order_targets(t, Ordering::ordered, rng, 0, order);
-  EXPECT_EQ(order, (std::vector<std::uint32_t>{0, 1, 2}));
-}
-
-TEST(Ordering, ShuffleHostsKeepsAHostsAddressesTogetherInResolverOrder) {
-  const auto t = targets({{10, 1, 1}, {10, 1, 2}, {10, 2, 3}, {10, 2, 4}});
-  util::Rng rng(3);
-  std::vector<std::uint32_t> order;
-  std::map<std::vector<std::uint32_t>, int> seen;
-  for (int i = 0; i < 400; ++i) {
-    order_targets(t, Ordering::shuffle_hosts, rng, 0, order);
-    ++seen[order];
-  }
-  // Only two orders are allowed: host 1 first or host 2 first, each keeping A-then-B.
-  EXPECT_EQ(seen.size(), 2u);
-  EXPECT_TRUE(seen.count({0, 1, 2, 3}));
-  EXPECT_TRUE(seen.count({2, 3, 0, 1}));
-}
-
-// Which host comes first among n equal-preference hosts must be uniform.
-// The threshold is the chi-square quantile for n-1 degrees of freedom at
-// alpha = 1e-4; with N draws each cell expects N/n >= 5 for the test to hold.
-void expect_uniform_first(Ordering ordering, int hosts, int draws) {
-  ASSERT_GE(draws / hosts, 5);
-  std::vector<dns::Target> t;
-  for (int h = 0; h < hosts; ++h) t.push_back({10, static_cast<dns::NameId>(h), static_cast<dns::AddressId>(h)});
-  t.push_back({20, 99, 99});
-  util::Rng rng(12345);
-  std::vector<std::uint32_t> order;
-  std::vector<double> first(hosts, 0), last(hosts, 0);
-  for (int i = 0; i < draws; ++i) {
-    order_targets(t, ordering, rng, 0, order);
-    first[order.front()] += 1;
-    last[order[hosts - 1]] += 1;
-    ASSERT_EQ(order.back(), static_cast<std::uint32_t>(hosts));  // the backup stays last
-  }
-  const double expected = static_cast<double>(draws) / hosts;
-  const double critical = report::chi_square_quantile(1e-4, hosts - 1);
-  for (const auto* counts : {&first, &last}) {
-    double statistic = 0;
-    for (double c : *counts) statistic += (c - expected) * (c - expected) / expected;
-    EXPECT_LT(statistic, critical) << "hosts=" << hosts;
-  }
-}
-
-TEST(Ordering, EqualPreferencesUniformRfc5321) { expect_uniform_first(Ordering::shuffle_hosts, 4, 40000); }
-TEST(Ordering, EqualPreferencesUniformPostfix) { expect_uniform_first(Ordering::shuffle_addresses, 4, 40000); }
-TEST(Ordering, EqualPreferencesUniformFiveHosts) { expect_uniform_first(Ordering::shuffle_hosts, 5, 50000); }
-
-TEST(Ordering, OrderedIsNotUniform) {
-  // The same test must fail for the ordering that never shuffles.
-  std::vector<dns::Target> t;
-  for (int h = 0; h < 4; ++h) t.push_back({10, static_cast<dns::NameId>(h), static_cast<dns::AddressId>(h)});
-  util::Rng rng(1);
-  std::vector<std::uint32_t> order;
-  std::vector<double> first(4, 0);
-  for (int i = 0; i < 4000; ++i) {
-    order_targets(t, Ordering::ordered, rng, 0, order);
-    first[order.front()] += 1;
-  }
-  EXPECT_LT(report::chi_square_p(first), 1e-4);
-}
 
 struct RetryCase {
   const char* profile;
@@ -210,6 +93,25 @@ TEST(Profile, OverridesAndErrors) {
   EXPECT_THROW(apply_override(p, "no_such_thing", 1), std::invalid_argument);
   EXPECT_THROW(apply_override(p, "address_limit", 1.5), std::invalid_argument);
   EXPECT_THROW(profile_by_name("qmail"), std::invalid_argument);
+}
+
+// Each profile orders MX sets with the policy of its MTA, by name, and every
+// name is one the selection registry makes.
+TEST(Profile, NamesItsSelectionPolicy) {
+  const std::pair<const char*, const char*> expected[] = {{"rfc5321", "rfc5321-shuffle"},
+                                                          {"postfix", "postfix-shuffle"},
+                                                          {"exim", "exim-random"},
+                                                          {"sendmail", "sendmail-hash"},
+                                                          {"opensmtpd", "opensmtpd-least-loaded"}};
+  for (const auto& [profile, policy] : expected) EXPECT_EQ(profile_by_name(profile).selection, policy) << profile;
+  std::set<std::string> names;
+  for (const auto& name : profile_names()) {
+    const auto p = profile_by_name(name);
+    EXPECT_EQ(p.name, name);
+    EXPECT_TRUE(selection::is_policy(p.selection)) << name << ": " << p.selection;
+    names.insert(name);
+  }
+  EXPECT_EQ(names.size(), std::size(expected));
 }
 
 }  // namespace

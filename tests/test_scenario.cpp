@@ -252,6 +252,52 @@ TEST(Loader, HashCommentsInBlockZoneText) {
   EXPECT_EQ(e.where().line, 14);
 }
 
+// Every name `run` would refuse is refused by the loader, at the key or
+// value that holds it (mxsim validate then exits 2 with that place).
+TEST(Loader, ProfilePolicyAndOverrideNamesAreCheckedAtTheirKey) {
+  struct Case {
+    std::string text;
+    int line, column;
+    std::string part;  // of the message
+  };
+  const auto sender = [](const std::string& extra) {
+    return "duration: 1h\n" + kZone +
+           "senders:\n"
+           "  - name: isp\n"
+           "    rate: 10/s\n"
+           "    to: example.com\n" +
+           extra;  // line 13 on
+  };
+  const std::vector<Case> cases{
+      {sender("    selection: no-such-policy\n"), 13, 16,
+       "senders[0].selection: unknown selection policy \"no-such-policy\""},
+      {sender("    selection: health-aware:bogus\n"), 13, 16, "\"bogus\""},
+      {sender("    overrides:\n"
+              "      connect_timeout: 30s\n"
+              "      conect_timeout: 30s\n"),
+       15, 7, "senders[0].overrides: unknown profile parameter \"conect_timeout\""},
+      // A known parameter out of its range: at the value, against the group's profile.
+      {sender("    profile: exim\n"
+              "    overrides: {round_trips: 2.5}\n"),
+       14, 30, "senders[0].overrides.round_trips: round_trips must be a whole number"},
+      {"duration: 1h\n" + kZone +
+           "servers:\n"
+           "  mailhost2.example.com: {role: relay, relay: {profile: qmail}}\n" + kSenders,
+       10, 57, "relay.profile: expected one of postfix,"},
+  };
+  for (const Case& c : cases) {
+    const auto e = load_error(c.text);
+    EXPECT_EQ(e.where().line, c.line) << e.what();
+    EXPECT_EQ(e.where().column, c.column) << e.what();
+    EXPECT_NE(e.message().find(c.part), std::string::npos) << e.what();
+  }
+  const auto s = load_text(sender("    selection: health-aware:weighted\n"
+                                  "    overrides: {connect_timeout: 30s, round_trips: 3}\n"),
+                           "t.yaml");
+  EXPECT_EQ(s.senders[0].selection, "health-aware:weighted");
+  EXPECT_EQ(s.senders[0].overrides.size(), 2u);
+}
+
 TEST(ZoneWhere, BlockLiteralMapsZoneLinesToScenarioLines) {
   const std::string head =
       "duration: 1h\n"           // line 1

@@ -1,4 +1,5 @@
-// Child processes: fork, redirect, exec /proc/self/exe; reap with waitpid.
+// Child processes: fork, redirect, exec /proc/self/exe; reap with waitpid;
+// the job loop of compare and sweep on top.
 #include "app/children.hpp"
 
 #include <fcntl.h>
@@ -11,10 +12,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "app/command.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,6 +28,74 @@ namespace {
 std::atomic<int> caught_signal{0};
 
 extern "C" void on_batch_stop_signal(int signal) { caught_signal.store(signal); }
+
+// Runs this same executable (/proc/self/exe) with `args` (args[0] is the
+// program name), stdout and stderr to the files named. Throws on fork failure.
+pid_t start_self(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("cannot start a child process: {}", std::strerror(errno)));
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out_fd < 0 || err_fd < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) _exit(127);
+    close(out_fd);
+    close(err_fd);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Running children by pid, each with its job number. Whatever is still
+// running when this goes out of scope is sent SIGTERM and reaped.
+class Children {
+ public:
+  Children() = default;
+  ~Children();
+  Children(const Children&) = delete;
+  Children& operator=(const Children&) = delete;
+
+  void add(pid_t pid, std::size_t job) { running_.emplace(pid, job); }
+  std::size_t size() const { return running_.size(); }
+  void terminate();  // SIGTERM to every running child
+  // A finished child: its job and wait status. Polls every 10 ms; returns
+  // false when nothing runs or a signal arrived (check the stop flag).
+  bool wait(std::size_t& job, int& status);
+
+ private:
+  std::map<pid_t, std::size_t> running_;
+};
+
+Children::~Children() {
+  terminate();
+  for (const auto& [pid, job] : running_) waitpid(pid, nullptr, 0);
+}
+
+void Children::terminate() {
+  for (const auto& [pid, job] : running_) kill(pid, SIGTERM);
+}
+
+bool Children::wait(std::size_t& job, int& status) {
+  while (!running_.empty()) {
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      const auto it = running_.find(pid);
+      if (it == running_.end()) continue;  // not ours
+      job = it->second;
+      running_.erase(it);
+      return true;
+    }
+    if (pid < 0 && errno != EINTR) return false;
+    // A signal handler that sets a stop flag interrupts the sleep.
+    struct timespec pause {0, 10'000'000};
+    if (nanosleep(&pause, nullptr) != 0 && errno == EINTR) return false;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -58,50 +130,30 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ignored);
 }
 
-pid_t start_self(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("cannot start a child process: {}", std::strerror(errno)));
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out_fd < 0 || err_fd < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) _exit(127);
-    close(out_fd);
-    close(err_fd);
-    execv("/proc/self/exe", argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-Children::~Children() {
-  terminate();
-  for (const auto& [pid, job] : running_) waitpid(pid, nullptr, 0);
-}
-
-void Children::terminate() {
-  for (const auto& [pid, job] : running_) kill(pid, SIGTERM);
-}
-
-bool Children::wait(std::size_t& job, int& status) {
-  while (!running_.empty()) {
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      const auto it = running_.find(pid);
-      if (it == running_.end()) continue;  // not ours
-      job = it->second;
-      running_.erase(it);
-      return true;
+void run_jobs(std::size_t count, std::size_t parallel, const std::function<ChildCommand(std::size_t)>& command,
+              const std::function<void(const JobEnd&)>& finished) {
+  Children children;
+  std::size_t next = 0;
+  bool terminated = false;
+  while (true) {
+    if (stop_signal() != 0 && !terminated) {
+      children.terminate();
+      terminated = true;
     }
-    if (pid < 0 && errno != EINTR) return false;
-    // A signal handler that sets a stop flag interrupts the sleep.
-    struct timespec pause {0, 10'000'000};
-    if (nanosleep(&pause, nullptr) != 0 && errno == EINTR) return false;
+    while (stop_signal() == 0 && children.size() < parallel && next < count) {
+      const auto run = command(next);
+      children.add(start_self(run.argv, run.out, run.err), next);
+      ++next;
+    }
+    if (children.size() == 0) break;
+    std::size_t job = 0;
+    int status = 0;
+    if (!children.wait(job, status)) continue;  // a signal: the loop looks at the stop flag
+    const bool exited = WIFEXITED(status);
+    const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
+    finished({job, code, children.size()});
   }
-  return false;
 }
 
 }  // namespace mxsim::app

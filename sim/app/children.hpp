@@ -1,12 +1,11 @@
 // Child `mxsim` processes for the commands that run many simulations
-// (SimGrid allows one engine per process): start one with its stdout and
-// stderr in files, terminate and reap whatever is left on the way out.
+// (SimGrid allows one engine per process): one job runner for compare and
+// sweep, the stop signals they obey, and their temporary directories.
 #pragma once
 
-#include <sys/types.h>
-
+#include <cstddef>
 #include <filesystem>
-#include <map>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,29 +33,28 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs this same executable (/proc/self/exe) with `args` (args[0] is the
-// program name), stdout and stderr to the files named. Throws on fork failure.
-pid_t start_self(const std::vector<std::string>& args, const std::filesystem::path& out,
-                 const std::filesystem::path& err);
-
-// Running children by pid, each with the caller's job number. Whatever is
-// still running when this goes out of scope is sent SIGTERM and reaped.
-class Children {
- public:
-  Children() = default;
-  ~Children();
-  Children(const Children&) = delete;
-  Children& operator=(const Children&) = delete;
-
-  void add(pid_t pid, std::size_t job) { running_.emplace(pid, job); }
-  std::size_t size() const { return running_.size(); }
-  void terminate();  // SIGTERM to every running child
-  // A finished child: its job and wait status. Polls every 10 ms; returns
-  // false when nothing runs or a signal arrived (check your stop flag).
-  bool wait(std::size_t& job, int& status);
-
- private:
-  std::map<pid_t, std::size_t> running_;
+// One child run: `mxsim` with argv (argv[0] is the program name), its
+// stdout and stderr written to the files named.
+struct ChildCommand {
+  std::vector<std::string> argv;
+  std::filesystem::path out, err;
 };
+
+// How the job runner saw a job end.
+struct JobEnd {
+  std::size_t job;      // 0 .. count - 1
+  int code;             // exit code; 128 + signal when a signal ended it
+  std::size_t running;  // jobs still running
+};
+
+// The job loop of the commands that run many simulations: starts jobs 0 ..
+// count - 1 in order as children of this executable, at most `parallel` at a
+// time, and calls finished() for each as it ends, in the order they end.
+// Needs catch_stop_signals(): after SIGINT or SIGTERM no job starts, the
+// running ones are sent SIGTERM, and a job cut short (exit 130 or 143, or
+// ended by a signal) is not reported; stop_signal() then says which. An
+// exception from command() or finished() terminates and reaps the children.
+void run_jobs(std::size_t count, std::size_t parallel, const std::function<ChildCommand(std::size_t)>& command,
+              const std::function<void(const JobEnd&)>& finished);
 
 }  // namespace mxsim::app

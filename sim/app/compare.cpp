@@ -2,10 +2,8 @@
 // scenario x policy x replication as its own `mxsim run` child (SimGrid
 // allows one engine per process), J at a time, and writes DIR/NAME.csv (one
 // row per run) and DIR/NAME.md (means with 95% confidence intervals).
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -120,39 +118,26 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
   const bool progress = isatty(STDERR_FILENO) != 0;
   auto out_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.json", j); };
   auto err_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.err", j); };
-  std::size_t next = 0, done = 0, failed = 0;
-  Children children;
-  bool terminated = false;
-  while (true) {
-    if (stop_signal() != 0 && !terminated) {
-      children.terminate();
-      terminated = true;
-    }
-    while (stop_signal() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size()) {
-      const auto& job = todo[next];
-      const std::vector<std::string> argv{"mxsim", "run", scenario_paths[job.scenario], "--seed",
-                                          std::to_string(seeds[job.replication]), "--selection",
-                                          policies[job.policy], "--format", "json"};
-      children.add(start_self(argv, out_of(next), err_of(next)), next);
-      ++next;
-    }
-    if (children.size() == 0) break;
-    std::size_t j = 0;
-    int status = 0;
-    if (!children.wait(j, status)) continue;  // a signal: loop to terminate the rest
+  std::size_t done = 0, failed = 0;
+  auto command = [&](std::size_t j) {
     const auto& job = todo[j];
-    const bool exited = WIFEXITED(status);
-    const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
+    return ChildCommand{.argv = {"mxsim", "run", scenario_paths[job.scenario], "--seed",
+                                 std::to_string(seeds[job.replication]), "--selection", policies[job.policy],
+                                 "--format", "json"},
+                        .out = out_of(j),
+                        .err = err_of(j)};
+  };
+  auto finished = [&](const JobEnd& end) {
+    const auto& job = todo[end.job];
     auto& cell = table.cells[job.scenario][job.policy][job.replication];
     cell.status = "error";
-    if (code == kExitOk || code == kExitFindings) {
+    if (end.code == kExitOk || end.code == kExitFindings) {
       try {
-        const auto summary = nlohmann::json::parse(read_text(out_of(j)));
+        const auto summary = nlohmann::json::parse(read_text(out_of(end.job)));
         if (summary.value("complete", true)) {
           cell.metrics = compare::metrics_of(summary);
-          cell.status = code == kExitOk ? "ok" : "conservation";
-          if (code != kExitOk) cell.metrics.reset();
+          cell.status = end.code == kExitOk ? "ok" : "conservation";
+          if (end.code != kExitOk) cell.metrics.reset();
         }
       } catch (const std::exception&) {
       }
@@ -160,14 +145,15 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
     ++done;
     if (cell.status != "ok") {
       ++failed;
-      std::string why = read_text(err_of(j));
+      std::string why = read_text(err_of(end.job));
       while (!why.empty() && why.back() == '\n') why.pop_back();
       if (progress) fmt::print(stderr, "\r{:80}\r", "");
       fmt::print(stderr, "mxsim compare: {} with {}, seed {}: exit {}{}{}\n", scenario_paths[job.scenario],
-                 policies[job.policy], seeds[job.replication], code, why.empty() ? "" : ": ", why);
+                 policies[job.policy], seeds[job.replication], end.code, why.empty() ? "" : ": ", why);
     }
-    if (progress) fmt::print(stderr, "\r{:>8}/{} runs, {} running    ", done, todo.size(), children.size());
-  }
+    if (progress) fmt::print(stderr, "\r{:>8}/{} runs, {} running    ", done, todo.size(), end.running);
+  };
+  run_jobs(todo.size(), static_cast<std::size_t>(jobs), command, finished);
   if (progress) fmt::print(stderr, "\r{:80}\r", "");
 
   const int signal = stop_signal();

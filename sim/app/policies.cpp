@@ -38,7 +38,7 @@ int policies_command(const std::vector<std::string>& args) {
   }
   if (format != "text") throw po::error(fmt::format("--format must be text or json, not \"{}\"", format));
   for (const auto& p : selection::policies())
-    fmt::print("{:<18} {}{}\n", p.name, p.description, p.feedback ? " [learns from its attempts]" : "");
+    fmt::print("{:<22} {}{}\n", p.name, p.description, p.feedback ? " [learns from its attempts]" : "");
   fmt::print("\nhealth-aware:NAME wraps any other policy, e.g. health-aware:least-connections.\n"
              "Every policy reorders only within a preference level; each MTA keeps its own state.\n");
   return kExitOk;

@@ -1,11 +1,8 @@
 // `mxsim sweep`: run every point of a parameter grid as its own `mxsim run`
 // child process, J at a time, and write one CSV row per point; and `mxsim
 // merge`: join the CSV files of a sharded sweep into the unsharded one.
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -141,18 +138,17 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   const auto started = std::chrono::steady_clock::now();
 
   std::map<std::size_t, std::string> rows;
-  std::size_t failed = 0, next = 0;
-  Children children;
+  std::size_t failed = 0;
   std::map<std::size_t, Job> running;  // by position in todo
-  auto show_progress = [&] {
+  auto show_progress = [&](std::size_t running_now) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = elapsed > 0 ? static_cast<double>(rows.size()) / elapsed : 0;
     const std::string left =
         rate > 0 ? format_duration(static_cast<double>(todo.size() - rows.size()) / rate) + " left" : "";
     fmt::print(stderr, "\r{:>8}/{} points, {} running, {:.2f} points/s, {}    ", rows.size(), todo.size(),
-               children.size(), rate, left);
+               running_now, rate, left);
   };
-  auto start = [&](std::size_t slot) {
+  auto command = [&](std::size_t slot) {
     const sweep::Point& p = todo[slot];
     const std::string stem = fmt::format("point-{:0{}}", p.index, width);
     Job job{p, temp.path() / (stem + ".yaml"), temp.path() / (stem + ".json"), temp.path() / (stem + ".err")};
@@ -161,13 +157,15 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
     if (p.seed) argv.insert(argv.end(), {"--seed", std::to_string(*p.seed)});
     if (!runs_dir.empty()) argv.insert(argv.end(), {"--out", (fs::path(runs_dir) / stem).string()});
     for (const auto& limit : limit_args) argv.insert(argv.end(), {"--limit", limit});
-    children.add(start_self(argv, job.stdout_path, job.stderr_path), slot);
+    ChildCommand child{.argv = std::move(argv), .out = job.stdout_path, .err = job.stderr_path};
     running.emplace(slot, std::move(job));
+    return child;
   };
-  auto finish = [&](const Job& job, int status) {
-    const bool exited = WIFEXITED(status);
-    const int code = exited ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) return;  // not finished
+  auto finished = [&](const JobEnd& end) {
+    const auto it = running.find(end.job);
+    const Job job = std::move(it->second);
+    running.erase(it);
+    const int code = end.code;
     nlohmann::json summary;
     bool have_summary = false;
     if (code == kExitOk || code == kExitFindings) {
@@ -194,26 +192,11 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
     rows[job.point.index] = sweep::csv_row(sweep, job.point, status_text, have_summary ? &summary : nullptr, seed);
     std::error_code ignored;
     for (const auto& path : {job.scenario, job.stdout_path, job.stderr_path}) fs::remove(path, ignored);
+    if (progress) show_progress(end.running);
   };
 
-  if (progress) show_progress();
-  bool terminated = false;
-  while (true) {
-    if (stop_signal() != 0 && !terminated) {
-      children.terminate();
-      terminated = true;
-    }
-    while (stop_signal() == 0 && children.size() < static_cast<std::size_t>(jobs) && next < todo.size())
-      start(next++);
-    if (children.size() == 0) break;
-    std::size_t slot = 0;
-    int status = 0;
-    if (!children.wait(slot, status)) continue;  // a signal: the loop looks at the stop flag
-    const auto it = running.find(slot);
-    finish(it->second, status);
-    running.erase(it);
-    if (progress) show_progress();
-  }
+  if (progress) show_progress(0);
+  run_jobs(todo.size(), static_cast<std::size_t>(jobs), command, finished);
   if (progress) fmt::print(stderr, "\r{:80}\r", "");
 
   const int signal = stop_signal();

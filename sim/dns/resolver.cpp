@@ -46,6 +46,7 @@ Resolver::Lookup Resolver::lookup(NameId name, Type type, double now, const Serv
     return out;
   }
   CachedAnswer& cached = it != rrsets_.end() ? it->second : rrsets_[key];
+  if (fetched_) fetched_->push_back(key);
   cached.answer = db_->lookup(name, type);
   // RFC 2308 §5: NXDOMAIN and NODATA live for the SOA's negative TTL; with
   // no SOA that is 0, i.e. the answer is used once and asked again.
@@ -173,6 +174,29 @@ const Resolution& Resolver::resolve_mx(NameId domain, double now, const Servfail
   add_addresses(domain, domain, 0);
   if (!r.targets.empty()) return finish(Status::ok);
   return finish(any_servfail ? Status::servfail : Status::no_route);
+}
+
+void Resolver::warm(NameId domain, double now, util::Rng& rng) {
+  std::vector<std::uint64_t> fetched;
+  fetched_ = &fetched;
+  const std::uint64_t queries_before = queries_;
+  resolve_mx(domain, now, ServfailSet{});
+  fetched_ = nullptr;
+  queries_ = queries_before;
+
+  for (std::uint64_t key : fetched) {
+    CachedAnswer& cached = rrsets_.at(key);
+    const double ttl = cached.answer.rrset ? cached.answer.rrset->ttl : cached.answer.negative_ttl;
+    if (!(ttl > 0)) continue;  // not cached: nothing to age
+    // 1 - u lies in (0, 1]: a remaining TTL of exactly TTL is an answer
+    // fetched at `now`, one of 0 would already be gone.
+    cached.expires = now + ttl * (1.0 - rng.uniform());
+  }
+  // Rebuilt from the aged cache (no query: every part is cached), so the
+  // resolution expires with the first of its parts.
+  resolutions_[domain].expires = now;
+  resolve_mx(domain, now, ServfailSet{});
+  queries_ = queries_before;
 }
 
 }  // namespace mxsim::dns

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dns/zone.hpp"
+#include "util/random.hpp"
 
 namespace mxsim::dns {
 
@@ -69,6 +70,29 @@ class Resolver {
   };
   Lookup lookup(NameId name, Type type, double now, const ServfailSet& servfail);
 
+  // Starts the cache in steady state for `domain`, as a resolver that has
+  // served this domain's mail for a long time holds it: every RRset and
+  // negative answer the MX resolution reads (MX, CNAMEs, each exchange's A and
+  // AAAA) is cached as fetched before `now`, with a remaining TTL drawn
+  // uniformly over (0, TTL] from `rng`, one draw per RRset in lookup order;
+  // the resolution then expires with the first of them. Answers that are not
+  // cached (TTL 0, a negative answer without a SOA) are left out. The fill is
+  // not charged as queries (queries() is unchanged) and sees no SERVFAIL: the
+  // answers were fetched while the DNS worked. Call it once per domain on a
+  // fresh resolver, before the first resolve_mx.
+  //
+  // Why independent draws rather than one per answer: the MTA asks for the
+  // exchanges' A/AAAA itself, and RFC 2181 §5.4.1 forbids a resolver to return
+  // additional-section data as an answer, so the A RRsets are fetched by their
+  // own queries; they are cached by name and shared with every other domain
+  // whose MX names the same exchange (hosted mail: one exchange, many
+  // domains), and their TTLs commonly differ from the MX's (1 h MX, 5 min A).
+  // Each is refetched at the first query after it expires, so its phase drifts
+  // by a random query gap each time: in steady state the phases are
+  // independent. (A resolver used for this one domain only, with equal TTLs,
+  // would keep them aligned; no scenario asks for that.)
+  void warm(NameId domain, double now, util::Rng& rng);
+
   std::size_t cache_size() const { return rrsets_.size(); }
   // Queries that missed the cache (what `dns_latency` charges for).
   std::uint64_t queries() const { return queries_; }
@@ -82,6 +106,9 @@ class Resolver {
   std::unordered_map<std::uint64_t, CachedAnswer> rrsets_;   // key: name << 2 | type
   std::unordered_map<NameId, Resolution> resolutions_;
   std::uint64_t queries_ = 0;
+  // While warm() runs: the keys fetched, in lookup order (the draws follow it,
+  // not the hash map's order, so they are the same on every library).
+  std::vector<std::uint64_t>* fetched_ = nullptr;
 };
 
 }  // namespace mxsim::dns

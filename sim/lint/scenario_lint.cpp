@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <tuple>
 
 #include "dns/resolver.hpp"
 #include "mta/profile.hpp"
+#include "scenario/topology.hpp"
 
 namespace mxsim::lint {
 
@@ -107,34 +107,24 @@ MxSet mx_set(const ZoneDb& db, NameId domain) {
   return out;
 }
 
-std::vector<AddressId> addresses_of_key(const ZoneDb& db, const std::string& key) {
-  if (!key.empty() && key.back() != '.') {
-    const AddressId id = db.find_address(key);
-    return id == dns::kNoName ? std::vector<AddressId>{} : std::vector<AddressId>{id};
-  }
-  const NameId name = db.find_name(key);
-  return name == dns::kNoName ? std::vector<AddressId>{} : db.addresses_of(name);
-}
-
 // Messages per second each sender group sends to each domain.
 struct Flow {
-  const scenario::SenderGroup* group;
+  std::size_t group;  // index into Scenario::senders
   double rate;
 };
 
 class ScenarioLint {
  public:
-  ScenarioLint(const scenario::Scenario& s, const ZoneDb& db) : s_(s), db_(db) {
-    for (const auto& spec : s.servers)
-      for (AddressId a : addresses_of_key(db, spec.key)) spec_by_address_[a] = &spec;
-    for (const auto& g : s.senders) {
+  ScenarioLint(const scenario::Scenario& s, const ZoneDb& db) : s_(s), db_(db), topology_(s, db) {
+    for (std::size_t g = 0; g < s.senders.size(); ++g) {
+      const auto& group = s.senders[g];
+      rtt_.push_back(topology_.round_trips(group));
+      const auto domains = topology_.recipients(group).domains;
       double total = 0;
-      for (const auto& [domain, weight] : g.to) total += weight;
-      for (const auto& [domain, weight] : g.to) {
-        const NameId id = db.find_name(domain);
-        if (id == dns::kNoName) continue;
-        if (!flows_.count(id)) domains_.push_back(id);
-        flows_[id].push_back({&g, g.rate * weight / total});
+      for (const auto& [domain, weight] : group.to) total += weight;
+      for (std::size_t i = 0; i < domains.size(); ++i) {
+        if (!flows_.count(domains[i])) domains_.push_back(domains[i]);
+        flows_[domains[i]].push_back({g, group.rate * group.to[i].second / total});
       }
     }
   }
@@ -144,7 +134,7 @@ class ScenarioLint {
       const MxSet set = mx_set(db_, domain);
       if (!set.exists || !set.implicit) continue;
       const std::string& name = db_.name(domain);
-      const auto& where = flows_.at(domain).front().group->where;
+      const auto& where = s_.senders[flows_.at(domain).front().group].where;
       if (set.hosts.empty()) {
         out.push_back({"no-mx", "error", where,
                        fmt::format("{} has no MX and no A or AAAA record: there is no mail target (RFC 5321 "
@@ -206,8 +196,8 @@ class ScenarioLint {
         }
         if (load <= capacity) continue;
         const std::string& host = db.name(h->name);
-        const auto spec = spec_by_address_.find(h->addresses.front());
-        const util::Location where = spec != spec_by_address_.end() ? spec->second->where : location_of(db, domain, h->name);
+        const auto& server = topology_.servers()[h->addresses.front()];
+        const util::Location where = server.configured ? server.spec.where : location_of(db, domain, h->name);
         out.push_back(
             {"backup-capacity", "warning", where,
              fmt::format("backup MX {} (preference {} of {}) serves about {:.3g} messages/s ({:g} sessions / "
@@ -230,7 +220,7 @@ class ScenarioLint {
       if (std::find(domains.begin(), domains.end(), owner) == domains.end()) domains.push_back(owner);
     for (const auto& spec : s_.servers) {
       if (spec.role != scenario::Role::relay) continue;
-      const auto own = addresses_of_key(db, spec.key);
+      const auto own = topology_.servers_named(spec.key);
       for (const NameId domain : domains) {
         const MxSet set = mx_set(db, domain);
         int level = -1;
@@ -281,15 +271,13 @@ class ScenarioLint {
   // weighted by the flows that reach it: each group's dialogue
   // (round_trips x rtt) plus the service time.
   std::pair<double, double> server_capacity(AddressId a, const std::vector<Flow>& flows) const {
-    const auto it = spec_by_address_.find(a);
-    const scenario::ServerSpec defaults;
-    const scenario::ServerSpec& spec = it != spec_by_address_.end() ? *it->second : defaults;
+    const scenario::ServerSpec& spec = topology_.servers()[a].spec;
     // A server with `work` processes for work / speed seconds, and its cores
     // bound its throughput however many sessions it has.
     const double processing = spec.work && spec.cpu ? spec.work->mean / spec.cpu->speed : spec.service.mean;
     double weighted = 0, total = 0;
     for (const Flow& f : flows) {
-      weighted += f.rate * (round_trips(*f.group) * rtt(*f.group, a) + processing);
+      weighted += f.rate * (round_trips(s_.senders[f.group]) * rtt_[f.group][a] + processing);
       total += f.rate;
     }
     const double time = total > 0 ? weighted / total : processing;
@@ -298,35 +286,17 @@ class ScenarioLint {
     return {sessions, time};
   }
 
-  double rtt(const scenario::SenderGroup& g, AddressId a) const {
-    double value = g.rtt;
-    for (const auto& [key, rtt] : g.rtt_by_server) {
-      if (key == "default") continue;
-      const auto named = addresses_of_key(db_, key);
-      if (std::find(named.begin(), named.end(), a) != named.end()) return rtt;
-    }
-    if (auto d = g.rtt_by_server.find("default"); d != g.rtt_by_server.end()) value = d->second;
-    return value;
-  }
-
+  // The loader has checked the profile and every override against the registry.
   static double round_trips(const scenario::SenderGroup& g) {
-    try {
-      mta::Profile profile = mta::profile_by_name(g.profile);
-      for (const auto& [name, value] : g.overrides) {
-        try {
-          mta::apply_override(profile, name, value);
-        } catch (const std::invalid_argument&) {
-        }
-      }
-      return profile.round_trips;
-    } catch (const std::invalid_argument&) {
-      return 5;  // an unknown profile is run's error to report
-    }
+    mta::Profile profile = mta::profile_by_name(g.profile);
+    for (const auto& [name, value] : g.overrides) mta::apply_override(profile, name, value);
+    return profile.round_trips;
   }
 
   const scenario::Scenario& s_;
   const ZoneDb& db_;
-  std::map<AddressId, const scenario::ServerSpec*> spec_by_address_;
+  scenario::Topology topology_;
+  std::vector<std::vector<double>> rtt_;  // by sender group, by server
   std::vector<NameId> domains_;  // recipient domains, in order of first mention
   std::map<NameId, std::vector<Flow>> flows_;
 };

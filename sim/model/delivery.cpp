@@ -134,7 +134,7 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
   m.targets.assign(r.targets.begin(), r.targets.end());
   mta.drop_self_and_worse(m.targets);
   if (m.targets.empty()) return bounce(slot, BounceReason::loops_to_self, now);
-  mta.order(m.targets, group, ipv6, servers.size(), now, m.order);
+  mta.order(m.targets, group.profile, now, m.order);
   m.cursor = 0;
   m.sessions_used = 0;
   m.connections = 0;

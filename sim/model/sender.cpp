@@ -1,9 +1,8 @@
-// An MTA's MX ordering, its reports to a selection policy, and host memory.
+// An MTA's reports to its selection policy, and host memory.
 #include "model/sender.hpp"
 
 #include <algorithm>
 
-#include "mta/profile_ordering.hpp"
 
 namespace mxsim::model {
 
@@ -16,24 +15,7 @@ void Mta::drop_self_and_worse(std::vector<dns::Target>& targets) const {
   std::erase_if(targets, [own](const dns::Target& t) { return t.preference >= own; });
 }
 
-void Mta::order(const std::vector<dns::Target>& targets, const Group& group, const std::vector<std::uint8_t>& ipv6,
-                std::size_t servers, double now, std::vector<std::uint32_t>& out) {
-  const auto limit = static_cast<std::uint32_t>(group.profile.address_limit);
-  if (policy) return policy->order(targets, now, rng, limit, out);
-  switch (group.ordering) {
-    case mta::Ordering::exim_random: mta::order_exim(targets, ipv6, rng, limit, out); break;
-    case mta::Ordering::sendmail_hash: mta::order_sendmail(targets, process_seed, limit, out); break;
-    case mta::Ordering::dns_least_loaded:
-      if (inflight.empty()) inflight.assign(servers, 0);
-      mta::order_opensmtpd(targets, inflight, rng, limit, out);
-      break;
-    default: mta::order_targets(targets, group.ordering, rng, limit, out); break;
-  }
-}
-
 void Mta::connection_ended(std::uint32_t server, Outcome outcome, double start, double now) {
-  if (!inflight.empty()) --inflight[server];
-  if (!policy) return;
   // Greylisting and 5xx concern the message: the host answered.
   const auto result = outcome == Outcome::accepted  ? selection::Result::success
                       : outcome == Outcome::timeout ? selection::Result::timeout

@@ -14,7 +14,6 @@
 
 #include "dns/resolver.hpp"
 #include "model/observer.hpp"
-#include "mta/ordering.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 #include "selection/policy.hpp"
@@ -25,8 +24,7 @@ namespace mxsim::model {
 struct Group {
   std::string name;
   mta::Profile profile;
-  mta::Ordering ordering;
-  std::optional<std::string> selection;  // a selection policy overriding `ordering`
+  std::string selection;  // the policy of its MTAs: `selection:` if set, else the profile's
   double dns_latency = 0;
   double rate = 0;  // 0 for a relay's group: its mail comes from the servers
   std::uint32_t first_mta = 0;
@@ -81,12 +79,10 @@ struct Mta {
   dns::Resolver resolver;
   std::uint32_t group = 0;
   std::uint32_t index = 0;          // within its group
-  std::uint64_t process_seed = 0;   // Sendmail's per-process hash seed
   int self_server = -1;             // a relay: its own server, dropped with worse MX (RFC 5321 §5.1)
   std::vector<Destination> destinations{};  // few: linear search
   std::vector<HostRecord> hosts{}; // by server; sized on the first failure
-  std::vector<std::uint32_t> inflight{};  // this MTA's connections per server (OpenSMTPD)
-  // A `selection:` policy replacing the profile's ordering (null: the profile's).
+  // How it orders an MX set: its group's `selection:`, else its profile's policy.
   std::unique_ptr<selection::Policy> policy{};
 
   Destination& destination(dns::NameId domain) {
@@ -102,15 +98,14 @@ struct Mta {
   // RFC 5321 §5.1: an MTA that finds itself in the MX list drops its own
   // preference level and every worse one.
   void drop_self_and_worse(std::vector<dns::Target>& targets) const;
-  // The order to try `targets` in: the selection policy's, else the profile's.
-  void order(const std::vector<dns::Target>& targets, const Group& group, const std::vector<std::uint8_t>& ipv6,
-             std::size_t servers, double now, std::vector<std::uint32_t>& out);
+  // The order to try `targets` in, cut to the profile's address limit.
+  void order(const std::vector<dns::Target>& targets, const mta::Profile& profile, double now,
+             std::vector<std::uint32_t>& out) {
+    policy->order(targets, now, rng, static_cast<std::uint32_t>(profile.address_limit), out);
+  }
 
   // A connection to `server` starts, and ends with `outcome` after starting at `start`.
-  void connecting(std::uint32_t server, double now) {
-    if (!inflight.empty()) ++inflight[server];
-    if (policy) policy->on_attempt_start(server, now);
-  }
+  void connecting(std::uint32_t server, double now) { policy->on_attempt_start(server, now); }
   void connection_ended(std::uint32_t server, Outcome outcome, double start, double now);
   // Host memory: what this outcome teaches about the server (and, for
   // Postfix, about the destination `domain`).

@@ -47,8 +47,9 @@ void World::Impl::build_servers() {
       for (auto a : servers_named(db, spec.key)) servers[a].spec = spec;
     }
   }
-  ipv6.resize(servers.size());
-  for (std::uint32_t a = 0; a < servers.size(); ++a) ipv6[a] = db.is_ipv6(a) ? 1 : 0;
+  auto v6 = std::make_shared<std::vector<std::uint8_t>>(servers.size());
+  for (std::uint32_t a = 0; a < servers.size(); ++a) (*v6)[a] = db.is_ipv6(a) ? 1 : 0;
+  ipv6 = std::move(v6);
   auto w = std::make_shared<std::vector<double>>(servers.size());
   for (std::uint32_t a = 0; a < servers.size(); ++a) (*w)[a] = servers[a].spec.weight;
   weights = std::move(w);
@@ -62,7 +63,7 @@ Group World::Impl::make_group(const std::string& name, const std::string& profil
   group.name = name;
   try {
     group.profile = mta::profile_by_name(profile_name);
-    group.ordering = group.profile.ordering;
+    group.selection = group.profile.selection;
     if (selection) {
       if (!selection::is_policy(*selection)) {
         std::string known;
@@ -70,7 +71,7 @@ Group World::Impl::make_group(const std::string& name, const std::string& profil
         throw std::invalid_argument(
             fmt::format("selection \"{}\" is unknown; known: {} (and health-aware:NAME)", *selection, known));
       }
-      group.selection = selection;
+      group.selection = *selection;
     }
     for (const auto& [parameter, value] : overrides) mta::apply_override(group.profile, parameter, value);
   } catch (const std::invalid_argument& e) {
@@ -85,14 +86,12 @@ void World::Impl::add_mtas(std::uint32_t g, std::uint32_t count) {
             .resolver = dns::Resolver(&db),
             .group = g,
             .index = i};
-    mta.process_seed = mta.rng.next();  // Sendmail seeds its hash once per process
-    if (groups[g].selection) {
-      selection::PolicyContext context;
-      context.servers = static_cast<std::uint32_t>(servers.size());
-      context.weights = weights;
-      context.seed = mta.process_seed;
-      mta.policy = selection::make_policy(*groups[g].selection, context);
-    }
+    selection::PolicyContext context;
+    context.servers = static_cast<std::uint32_t>(servers.size());
+    context.weights = weights;
+    context.ipv6 = ipv6;
+    context.seed = mta.rng.next();  // Sendmail seeds its hash once per process
+    mta.policy = selection::make_policy(groups[g].selection, context);
     mtas.push_back(std::move(mta));
   }
 }

@@ -32,7 +32,7 @@ struct World::Impl {
   Observer* observer;  // never null: a no-op one until World::observe()
 
   std::vector<Server> servers;     // by AddressId
-  std::vector<std::uint8_t> ipv6;  // by AddressId: 1 for an IPv6 address
+  std::shared_ptr<const std::vector<std::uint8_t>> ipv6;  // by AddressId: 1 for an IPv6 address
   std::shared_ptr<const std::vector<double>> weights;  // by AddressId, for `weighted`
   std::vector<Group> groups;
   std::vector<Mta> mtas;

@@ -2,6 +2,8 @@
 // "unconfirmed", the chosen value says so.
 #include "mta/profile.hpp"
 
+#include "mta/phase.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -17,8 +19,7 @@ constexpr double kDay = 86400;
 // The textbook MTA of RFC 5321, nothing more.
 Profile rfc5321_profile() {
   Profile p;
-  p.name = "rfc5321";
-  p.ordering = Ordering::shuffle_hosts;  // §5.1: MUST randomize among equal preferences
+  p.selection = "rfc5321-shuffle";      // §5.1: MUST randomize among equal preferences
   // §4.5.3.2 gives no connect timeout; we use the greeting timeout's 5 min
   // so that a dead host costs what an RFC client waits for its first reply.
   p.connect_timeout = 5 * kMinute;
@@ -40,8 +41,7 @@ Profile rfc5321_profile() {
 // src/smtp/smtp_connect.c, src/qmgr/qmgr_active.c, qmgr_queue.c).
 Profile postfix_profile() {
   Profile p;
-  p.name = "postfix";
-  p.ordering = Ordering::shuffle_addresses;  // smtp_addr.c: dns_rr_shuffle then dns_rr_sort
+  p.selection = "postfix-shuffle";           // smtp_addr.c: dns_rr_shuffle then dns_rr_sort
   p.connect_timeout = 30;                    // smtp_connect_timeout = 30s
   p.command_timeout = 300;                   // smtp_helo_timeout = 300s
   p.address_limit = 5;                       // smtp_mx_address_limit = 5
@@ -69,8 +69,7 @@ Profile postfix_profile() {
 // retry rule of src/src/configure.default: `* * F,2h,15m; G,16h,1h,1.5; F,4d,6h`).
 Profile exim_profile() {
   Profile p;
-  p.name = "exim";
-  p.ordering = Ordering::exim_random;     // host.c: sort_key = pref*1000 + random_number(500)
+  p.selection = "exim-random";            // host.c: sort_key = pref*1000 + random_number(500)
   p.connect_timeout = 5 * kMinute;        // smtp transport connect_timeout = 5m
   p.command_timeout = 5 * kMinute;        // smtp transport command_timeout = 5m
   p.address_limit = 5;                    // hosts_max_try = 5 (hosts_max_try_hardlimit 50)
@@ -88,8 +87,7 @@ Profile exim_profile() {
 // Sendmail 8.18 defaults (sendmail/domain.c getmxrr and mxrand, deliver.c, mci.c).
 Profile sendmail_profile() {
   Profile p;
-  p.name = "sendmail";
-  p.ordering = Ordering::sendmail_hash;   // mxrand(): hash seeded once per process
+  p.selection = "sendmail-hash";          // domain.c mxrand(): hash seeded once per process
   // The OS's TCP connect limit (reference: about 75-127 s, unconfirmed): we
   // take Linux's 127 s (tcp_syn_retries = 6: 1+2+4+8+16+32+64 s).
   p.connect_timeout = 127;
@@ -109,8 +107,7 @@ Profile sendmail_profile() {
 // OpenSMTPD 7.8 defaults (smtpd/mta.c, dns.c, scheduler_ramqueue.c).
 Profile opensmtpd_profile() {
   Profile p;
-  p.name = "opensmtpd";
-  p.ordering = Ordering::dns_least_loaded;  // mta.c: routes of the best level, least loaded first
+  p.selection = "opensmtpd-least-loaded";  // mta.c: routes of the best level, least loaded first
   p.connect_timeout = 300;                  // mta I/O timeout 300 s
   p.command_timeout = 300;                  // mta I/O timeout 300 s
   p.address_limit = 0;                      // tries every route
@@ -127,6 +124,16 @@ Profile opensmtpd_profile() {
   p.penalty_max = 3600;
   return p;
 }
+
+// Every profile, in the order profile_names() lists them.
+struct NamedProfile {
+  const char* name;
+  Profile (*make)();
+};
+constexpr NamedProfile kProfiles[] = {
+    {"postfix", postfix_profile},   {"exim", exim_profile}, {"sendmail", sendmail_profile},
+    {"opensmtpd", opensmtpd_profile}, {"rfc5321", rfc5321_profile},
+};
 
 struct Parameter {
   const char* name;
@@ -155,7 +162,11 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 const std::vector<std::string>& profile_names() {
-  static const std::vector<std::string> names{"postfix", "exim", "sendmail", "opensmtpd", "rfc5321"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& p : kProfiles) out.emplace_back(p.name);
+    return out;
+  }();
   return names;
 }
 
@@ -173,11 +184,12 @@ const std::vector<std::string>& override_names() {
 }
 
 Profile profile_by_name(std::string_view name) {
-  if (name == "rfc5321") return rfc5321_profile();
-  if (name == "postfix") return postfix_profile();
-  if (name == "exim") return exim_profile();
-  if (name == "sendmail") return sendmail_profile();
-  if (name == "opensmtpd") return opensmtpd_profile();
+  for (const auto& named : kProfiles) {
+    if (name != named.name) continue;
+    Profile p = named.make();
+    p.name = named.name;
+    return p;
+  }
   throw std::invalid_argument(
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
 }
@@ -212,11 +224,23 @@ double exim_gap(double elapsed, double last_gap) {
   return 6 * 3600;                                                      // F,4d,6h
 }
 
-namespace {
-double round_up(double t, double period) { return period > 0 ? std::ceil(t / period) * period : t; }
-}  // namespace
+double timer_period(const Profile& profile) {
+  switch (profile.retry) {
+    case RetryRule::postfix_age:
+      return profile.queue_run_delay;
+    case RetryRule::exim_rules:
+    case RetryRule::queue_run:
+      return profile.queue_run_interval;
+    case RetryRule::fixed:
+    case RetryRule::quadratic:
+      break;
+  }
+  return 0;
+}
 
-double next_retry(const Profile& profile, RetryState& state, double now) {
+double next_retry(const Profile& profile, RetryState& state, double now) { return next_retry(profile, state, now, 0); }
+
+double next_retry(const Profile& profile, RetryState& state, double now, double phase) {
   double gap = profile.retry_interval;
   double next = now + gap;
   switch (profile.retry) {
@@ -226,18 +250,18 @@ double next_retry(const Profile& profile, RetryState& state, double now) {
       // qmgr: the deferred message becomes eligible after clamp(age), and is
       // picked up by the next scan of the deferred queue.
       gap = std::clamp(now - state.submitted, profile.min_backoff, profile.max_backoff);
-      next = round_up(now + gap, profile.queue_run_delay);
+      next = tick_at_or_after(now + gap, phase, profile.queue_run_delay);
       break;
     }
     case RetryRule::exim_rules: {
       const double first = state.first_failure < 0 ? now : state.first_failure;
       gap = exim_gap(now - first, state.last_gap);
-      next = round_up(now + gap, profile.queue_run_interval);
+      next = tick_at_or_after(now + gap, phase, profile.queue_run_interval);
       break;
     }
     case RetryRule::queue_run:
       // The next queue run strictly after now.
-      next = (std::floor(now / profile.queue_run_interval) + 1) * profile.queue_run_interval;
+      next = tick_after(now, phase, profile.queue_run_interval);
       gap = next - now;
       break;
     case RetryRule::quadratic: {

@@ -1,5 +1,6 @@
 // Sending-MTA profiles: the named parameters that make one MTA behave unlike
-// another (timeouts, address limits, retry schedule, give-up time). Values
+// another (MX ordering policy, timeouts, address limits, retry schedule,
+// give-up time). Values
 // and their sources are in profile.cpp; ../shared/reference/mta-behaviour.md
 // collects the facts.
 #pragma once
@@ -9,17 +10,6 @@
 #include <vector>
 
 namespace mxsim::mta {
-
-// How addresses are ordered within one preference level.
-enum class Ordering {
-  shuffle_hosts,      // RFC 5321 §5.1: exchanges of equal preference in random order,
-                      // the addresses of one exchange in resolver order
-  shuffle_addresses,  // Postfix: shuffle every address, then stable-sort by preference
-  ordered,            // no randomization: zone order (what a broken MTA does)
-  exim_random,        // Exim host.c: key preference*1000 + random(500) per lookup, IPv6 first
-  sendmail_hash,      // Sendmail mxrand(): a per-process hash of the name, stable in one process
-  dns_least_loaded,   // OpenSMTPD: DNS order; the least-loaded route of the best level first
-};
 
 enum class RetryRule {
   fixed,          // next attempt a fixed interval after a failure
@@ -46,7 +36,9 @@ enum class On5xx {
 
 struct Profile {
   std::string name;
-  Ordering ordering = Ordering::shuffle_hosts;
+  // How it orders an MX set: a policy of sim/selection (`mxsim policies`),
+  // used unless the sender group names its own in `selection:`.
+  std::string selection = "rfc5321-shuffle";
   double connect_timeout = 0;    // s: no answer to SYN
   double command_timeout = 0;    // s: waiting for a greeting or a reply
   int address_limit = 0;         // addresses tried per delivery attempt; 0 = all
@@ -76,8 +68,7 @@ struct RetryState {
   double last_gap = 0;        // the previous gap (Exim's geometric rule grows it)
 };
 
-// The profiles this build knows. (A sender group's `selection:` names a
-// policy of sim/selection instead of a profile's ordering.)
+// The profiles this build knows, in a fixed order: the one list of their names.
 const std::vector<std::string>& profile_names();
 
 // Throws std::invalid_argument with the list of known names.
@@ -89,8 +80,16 @@ void apply_override(Profile& profile, std::string_view parameter, double value);
 const std::vector<std::string>& override_names();
 
 // When the next delivery attempt happens after a failed one at `now`.
-// Absolute simulated time; updates state.last_gap.
+// Absolute simulated time; updates state.last_gap. The queue scans and queue
+// runs it rounds up to fall on this MTA's own grid phase + k * period
+// (mta/phase.hpp says why each MTA has its own); phase 0 is the grid of an
+// MTA started at t = 0, which the three-argument form keeps.
+double next_retry(const Profile& profile, RetryState& state, double now, double phase);
 double next_retry(const Profile& profile, RetryState& state, double now);
+
+// The period of the profile's periodic timer (Postfix's deferred-queue scan,
+// the -q queue runs of Exim and Sendmail); 0 when its retries are not on a grid.
+double timer_period(const Profile& profile);
 
 // True when a message that just failed at `now` has run out of time.
 bool expired(const Profile& profile, const RetryState& state, double now);

@@ -85,9 +85,12 @@ struct SenderGroup {
   std::string profile = "rfc5321";
   std::optional<std::string> selection;  // overrides the profile's ordering
   double rate = 0;                        // messages per second, Poisson, whole group
-  double rtt = 0.05;                      // seconds, to every server without an entry below
+  // Seconds, to every server without an entry below (`rtt: {default: X}` is read here).
+  double rtt = 0.05;
   std::map<std::string, double> rtt_by_server;  // key: server key as in `servers`
+  std::map<std::string, Location> rtt_where;    // of each key of rtt_by_server
   std::vector<std::pair<std::string, double>> to;  // domain (fqdn, trailing dot) and weight
+  std::vector<Location> to_where;                  // of each domain of `to`
   double dns_latency = 0;  // seconds each DNS query that misses the cache costs
   // Profile parameters by name, values in seconds or plain counts.
   std::vector<std::pair<std::string, double>> overrides;
@@ -108,6 +111,7 @@ struct Event {
   std::optional<double> every;    // periodic until the end of the run
   Fault fault = Fault::down;
   std::string target;             // server key (host or address), a link, or, for servfail, the domain
+  Location target_where;          // of the target (or dns) value
   // True when `target` names a link: "uplink:SERVER-KEY", "link:SENDER-GROUP"
   // or, with a platform file, a link of that file (checked by the engine).
   bool on_link = false;

@@ -51,6 +51,9 @@ struct PolicyContext {
   // By AddressId, each > 0 (`servers: {h: {weight: 3}}`); null or shorter
   // than an address means weight 1. Shared by the MTAs of a run.
   std::shared_ptr<const std::vector<double>> weights;
+  // By AddressId, nonzero for an IPv6 address (exim-random tries a host's
+  // IPv6 addresses first); null or shorter than an address means IPv4.
+  std::shared_ptr<const std::vector<std::uint8_t>> ipv6;
   std::uint64_t seed = 0;     // per MTA: sendmail-hash's hash seed, drawn "once per process"
   double ewma_decay_s = 10;   // peak-ewma: time constant of the decay (Finagle's default 10 s)
   HealthSettings health;
@@ -83,7 +86,8 @@ struct PolicyInfo {
   bool feedback;            // learns from on_attempt_start/end
 };
 
-// Every policy this build has, in a fixed order. `health-aware` also takes an
+// Every policy this build has, in a fixed order (registry.cpp). Each MTA
+// profile names one of them as its default (mta::Profile::selection). `health-aware` also takes an
 // inner policy: `health-aware:NAME` for any NAME listed here except itself.
 const std::vector<PolicyInfo>& policies();
 

@@ -98,19 +98,6 @@ void identity(std::span<const dns::Target> targets, std::vector<std::uint32_t>& 
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
 }
 
-void sort_by_preference(std::span<const dns::Target> targets, std::span<std::uint32_t> order) {
-  for (std::size_t i = 1; i < order.size(); ++i) {
-    const std::uint32_t item = order[i];
-    const auto preference = targets[item].preference;
-    std::size_t j = i;
-    while (j > 0 && targets[order[j - 1]].preference > preference) {
-      order[j] = order[j - 1];
-      --j;
-    }
-    order[j] = item;
-  }
-}
-
 void shuffle_hosts(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, util::Rng& rng) {
   shuffle_hosts_impl(targets, level, n, rng, false);
 }

@@ -15,9 +15,27 @@ namespace mxsim::selection {
 // order = 0, 1, ..., targets.size() - 1 (capacity reused).
 void identity(std::span<const dns::Target> targets, std::vector<std::uint32_t>& order);
 
-// Stable sort of `order` by the preference of the targets it indexes, lowest
-// first. Insertion sort: stable, allocation-free, linear on sorted input.
-void sort_by_preference(std::span<const dns::Target> targets, std::span<std::uint32_t> order);
+// Stable sort of items[0, n) by key(item), ascending: the one insertion sort
+// of every policy (stable, allocation-free, linear on sorted input, fast on
+// the small MX sets mail uses). Equal keys keep their order.
+template <typename Key>
+void sort_by(std::uint32_t* items, std::size_t n, Key&& key) {
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint32_t item = items[i];
+    const auto k = key(item);
+    std::size_t j = i;
+    while (j > 0 && k < key(items[j - 1])) {
+      items[j] = items[j - 1];
+      --j;
+    }
+    items[j] = item;
+  }
+}
+
+// Stable sort of `order` by the preference of the targets it indexes, lowest first.
+inline void sort_by_preference(std::span<const dns::Target> targets, std::span<std::uint32_t> order) {
+  sort_by(order.data(), order.size(), [targets](std::uint32_t i) { return targets[i].preference; });
+}
 
 // Calls level(first, size) for each run of equal preference in a sorted `order`.
 template <typename Level>

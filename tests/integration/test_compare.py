@@ -129,7 +129,8 @@ class Policies(unittest.TestCase):
         r = mxsim("policies")
         self.assertEqual(r.returncode, 0)
         for name in ("rfc5321-shuffle", "postfix-shuffle", "ordered", "round-robin", "weighted", "sendmail-hash",
-                     "least-connections", "power-of-two", "peak-ewma", "health-aware"):
+                     "exim-random", "opensmtpd-least-loaded", "least-connections", "power-of-two", "peak-ewma",
+                     "health-aware"):
             self.assertIn(name, r.stdout)
         self.assertEqual(mxsim("compare", "--help").returncode, 0)
 

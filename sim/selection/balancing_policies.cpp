@@ -1,93 +1,17 @@
-// The selection policies. Each one sorts by preference, then reorders inside
-// each level only; the load-aware ones rank by what this MTA saw of its own
-// attempts. Where a policy follows a known implementation, the comment says which.
-#include "selection/policy.hpp"
+// The balancing policies: round-robin, weighted, and the ones that rank by
+// what this MTA saw of its own attempts (least-connections, power-of-two,
+// peak-ewma, the health-aware breaker). Where one follows a known
+// implementation, the comment says which.
+#include "selection/policy_parts.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "selection/steps.hpp"
-
 namespace mxsim::selection {
-
-Policy::~Policy() = default;
-void Policy::on_attempt_start(std::uint32_t, double) {}
-void Policy::on_attempt_end(std::uint32_t, double, Result, double) {}
-
 namespace {
-
-constexpr std::string_view kHealthAware = "health-aware";
-constexpr std::string_view kHealthDefaultInner = "rfc5321-shuffle";
-
-// ---- stateless orderings (the profiles' own) --------------------------------
-
-class Rfc5321Shuffle final : public Policy {
- public:
-  void order(std::span<const dns::Target> targets, double, util::Rng& rng, std::uint32_t limit,
-             std::vector<std::uint32_t>& order) override {
-    order_rfc5321_shuffle(targets, rng, limit, order);
-  }
-  std::string_view name() const override { return "rfc5321-shuffle"; }
-};
-
-class PostfixShuffle final : public Policy {
- public:
-  void order(std::span<const dns::Target> targets, double, util::Rng& rng, std::uint32_t limit,
-             std::vector<std::uint32_t>& order) override {
-    order_postfix_shuffle(targets, rng, limit, order);
-  }
-  std::string_view name() const override { return "postfix-shuffle"; }
-};
-
-class Ordered final : public Policy {
- public:
-  void order(std::span<const dns::Target> targets, double, util::Rng&, std::uint32_t limit,
-             std::vector<std::uint32_t>& order) override {
-    order_zone(targets, limit, order);
-  }
-  std::string_view name() const override { return "ordered"; }
-};
-
-// ---- policies that reorder each level by a rule of their own ----------------
-
-// Sorts by preference, hands each level of two or more entries to
-// order_level(), cuts to the limit.
-class LevelPolicy : public Policy {
- public:
-  void order(std::span<const dns::Target> targets, double now, util::Rng& rng, std::uint32_t limit,
-             std::vector<std::uint32_t>& order) final {
-    identity(targets, order);
-    sort_by_preference(targets, order);
-    for_each_level(targets, order, [&](std::uint32_t* level, std::size_t n) {
-      if (n > 1) order_level(targets, level, n, now, rng);
-    });
-    cut(order, limit);
-  }
-
- protected:
-  virtual void order_level(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, double now,
-                           util::Rng& rng) = 0;
-};
-
-// Stable insertion sort of level[0, n) by key(entry), ascending. Levels are
-// small; ties keep their (already random) order.
-template <typename Key>
-void sort_level_by(std::uint32_t* level, std::size_t n, Key key) {
-  for (std::size_t i = 1; i < n; ++i) {
-    const std::uint32_t item = level[i];
-    const auto k = key(item);
-    std::size_t j = i;
-    while (j > 0 && key(level[j - 1]) > k) {
-      level[j] = level[j - 1];
-      --j;
-    }
-    level[j] = item;
-  }
-}
 
 // Each level's addresses rotated by one at every pick of that level. The
 // rotation of a level is kept per MTA and per level (keyed by its addresses,
@@ -160,46 +84,6 @@ class Weighted final : public LevelPolicy {
   std::shared_ptr<const std::vector<double>> weights_;
 };
 
-// Sendmail's getmxrr()/mxrand(): equal-preference exchanges sorted by a hash
-// of the exchange seeded once per process (steps.hpp's sendmail_key, which
-// the sendmail profile uses too), so one MTA always tries them in the same
-// order and different MTAs in different orders. A host's addresses share its
-// key and stay together in resolver order (the sort is stable).
-class SendmailHash final : public LevelPolicy {
- public:
-  explicit SendmailHash(std::uint64_t seed) : seed_(seed) {}
-  std::string_view name() const override { return "sendmail-hash"; }
-
- protected:
-  void order_level(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, double,
-                   util::Rng&) override {
-    sort_level_by(level, n, [&](std::uint32_t i) {
-      // (hash, host): a hash collision still keeps each host's addresses together.
-      return std::pair{sendmail_key(seed_, targets[i].host), targets[i].host};
-    });
-  }
-
- private:
-  std::uint64_t seed_;
-};
-
-// In-flight attempts of this MTA, by server.
-class InFlight {
- public:
-  explicit InFlight(std::uint32_t servers) : count_(servers, 0) {}
-  std::uint32_t operator[](std::uint32_t server) const { return server < count_.size() ? count_[server] : 0; }
-  void start(std::uint32_t server) {
-    if (server >= count_.size()) count_.resize(server + 1, 0);
-    ++count_[server];
-  }
-  void end(std::uint32_t server) {
-    if (server < count_.size() && count_[server] > 0) --count_[server];
-  }
-
- private:
-  std::vector<std::uint32_t> count_;
-};
-
 // Fewest of this MTA's own attempts in flight first; ties in random order
 // (shuffle, then a stable sort by the count).
 class LeastConnections final : public LevelPolicy {
@@ -213,7 +97,7 @@ class LeastConnections final : public LevelPolicy {
   void order_level(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, double,
                    util::Rng& rng) override {
     shuffle(level, n, rng);
-    sort_level_by(level, n, [&](std::uint32_t i) { return in_flight_[targets[i].address]; });
+    sort_by(level, n, [&](std::uint32_t i) { return in_flight_[targets[i].address]; });
   }
 
  private:
@@ -275,7 +159,7 @@ class PeakEwma final : public LevelPolicy {
     shuffle(level, n, rng);
     if (scores_.size() < targets.size()) scores_.resize(targets.size());
     for (std::size_t i = 0; i < n; ++i) scores_[level[i]] = score(targets[level[i]].address, now);
-    sort_level_by(level, n, [&](std::uint32_t i) { return scores_[i]; });
+    sort_by(level, n, [&](std::uint32_t i) { return scores_[i]; });
   }
 
  private:
@@ -395,81 +279,19 @@ class HealthAware final : public Policy {
   std::vector<std::uint32_t> skipped_;   // scratch
 };
 
-std::string known_names() {
-  std::string out;
-  for (const auto& p : policies()) out += (out.empty() ? "" : ", ") + p.name;
-  return out + fmt::format(", {}:NAME", kHealthAware);
-}
-
-std::unique_ptr<Policy> make_base(std::string_view name, const PolicyContext& c) {
-  if (name == "rfc5321-shuffle") return std::make_unique<Rfc5321Shuffle>();
-  if (name == "postfix-shuffle") return std::make_unique<PostfixShuffle>();
-  if (name == "ordered") return std::make_unique<Ordered>();
-  if (name == "round-robin") return std::make_unique<RoundRobin>();
-  if (name == "weighted") return std::make_unique<Weighted>(c.weights);
-  if (name == "sendmail-hash") return std::make_unique<SendmailHash>(c.seed);
-  if (name == "least-connections") return std::make_unique<LeastConnections>(c.servers);
-  if (name == "power-of-two") return std::make_unique<PowerOfTwo>(c.servers);
-  if (name == "peak-ewma") return std::make_unique<PeakEwma>(c.servers, c.ewma_decay_s);
-  return nullptr;
-}
-
 }  // namespace
 
-const std::vector<PolicyInfo>& policies() {
-  static const std::vector<PolicyInfo> list{
-      {"rfc5321-shuffle",
-       "exchanges of a level in uniformly random order, a host's addresses together in resolver order (RFC 5321 5.1)",
-       false},
-      {"postfix-shuffle", "every address shuffled, then stable-sorted by preference (Postfix smtp_addr.c)", false},
-      {"ordered", "zone order within a level, no randomization (what a broken MTA does)", false},
-      {"round-robin", "per MTA, each level's addresses rotated by one at every pick, from a random start", false},
-      {"weighted", "RFC 2782 weighted random order within a level, weights from servers: {h: {weight: W}}", false},
-      {"sendmail-hash", "exchanges sorted by a hash of their name seeded once per MTA: stable per MTA (Sendmail mxrand)",
-       false},
-      {"least-connections", "fewest of this MTA's own attempts in flight first, ties in random order", true},
-      {"power-of-two",
-       "two distinct random addresses of a level, the one with fewer of this MTA's attempts in flight first", true},
-      {"peak-ewma", "lowest peak-EWMA of this MTA's observed attempt latency x (in flight + 1) first (Finagle)", true},
-      {"health-aware",
-       "circuit breaker around another policy (health-aware:NAME; alone: rfc5321-shuffle): a host that failed 3 times "
-       "in a row goes to the end of its level for 60 s, doubled per failed probe up to 960 s",
-       true},
-  };
-  return list;
+std::unique_ptr<Policy> make_round_robin(const PolicyContext&) { return std::make_unique<RoundRobin>(); }
+std::unique_ptr<Policy> make_weighted(const PolicyContext& c) { return std::make_unique<Weighted>(c.weights); }
+std::unique_ptr<Policy> make_least_connections(const PolicyContext& c) {
+  return std::make_unique<LeastConnections>(c.servers);
 }
-
-std::vector<std::string> policy_names() {
-  std::vector<std::string> out;
-  for (const auto& p : policies()) out.push_back(p.name);
-  return out;
+std::unique_ptr<Policy> make_power_of_two(const PolicyContext& c) { return std::make_unique<PowerOfTwo>(c.servers); }
+std::unique_ptr<Policy> make_peak_ewma(const PolicyContext& c) {
+  return std::make_unique<PeakEwma>(c.servers, c.ewma_decay_s);
 }
-
-bool is_policy(std::string_view name) {
-  try {
-    return make_policy(name, PolicyContext{}) != nullptr;
-  } catch (const std::invalid_argument&) {
-    return false;
-  }
-}
-
-std::unique_ptr<Policy> make_policy(std::string_view name, const PolicyContext& context) {
-  if (name.substr(0, kHealthAware.size()) == kHealthAware) {
-    std::string_view inner = kHealthDefaultInner;
-    if (name.size() > kHealthAware.size()) {
-      if (name[kHealthAware.size()] != ':')
-        throw std::invalid_argument(fmt::format("unknown selection policy \"{}\"; known: {}", name, known_names()));
-      inner = name.substr(kHealthAware.size() + 1);
-    }
-    auto wrapped = make_base(inner, context);
-    if (!wrapped)
-      throw std::invalid_argument(fmt::format("health-aware wraps another policy, and \"{}\" is none; known: {}", inner,
-                                              known_names()));
-    return std::make_unique<HealthAware>(std::move(wrapped), context);
-  }
-  auto policy = make_base(name, context);
-  if (!policy) throw std::invalid_argument(fmt::format("unknown selection policy \"{}\"; known: {}", name, known_names()));
-  return policy;
+std::unique_ptr<Policy> make_health_aware(std::unique_ptr<Policy> inner, const PolicyContext& context) {
+  return std::make_unique<HealthAware>(std::move(inner), context);
 }
 
 }  // namespace mxsim::selection
