@@ -6,6 +6,14 @@
 #include "model/world_impl.hpp"
 
 namespace mxsim::model {
+namespace {
+
+std::string strip_dot(const std::string& name) {
+  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
+  return name;
+}
+
+}  // namespace
 
 void World::Impl::run_until(double t) {
   Event e;

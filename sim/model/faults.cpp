@@ -8,7 +8,7 @@ namespace mxsim::model {
 
 using scenario::Fault;
 
-Faults::Faults(const scenario::Scenario& scenario, const dns::ZoneDb& db, const ServersNamed& servers_named)
+Faults::Faults(const scenario::Scenario& scenario, const dns::ZoneDb& db, const scenario::Topology& topology)
     : events_(scenario.events),
       servers_(scenario.events.size()),
       domain_(scenario.events.size(), dns::kNoName),
@@ -20,7 +20,7 @@ Faults::Faults(const scenario::Scenario& scenario, const dns::ZoneDb& db, const 
     switch (e.fault) {
       case Fault::zone_update: update_[i] = updates++; break;
       case Fault::servfail: domain_[i] = db.find_name(e.target); break;
-      default: servers_[i] = servers_named(e.target); break;
+      default: servers_[i] = topology.servers_named(e.target); break;
     }
   }
 }

@@ -5,13 +5,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "dns/resolver.hpp"
 #include "dns/zone.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/topology.hpp"
 
 namespace mxsim::model {
 
@@ -29,9 +29,7 @@ std::vector<DownWindow> event_windows(const scenario::Event& e, double until);
 
 class Faults {
  public:
-  using ServersNamed = std::function<std::vector<std::uint32_t>(const std::string&)>;
-
-  Faults(const scenario::Scenario& scenario, const dns::ZoneDb& db, const ServersNamed& servers_named);
+  Faults(const scenario::Scenario& scenario, const dns::ZoneDb& db, const scenario::Topology& topology);
 
   const scenario::Event& event(std::uint32_t index) const { return events_[index]; }
   std::size_t size() const { return events_.size(); }

@@ -45,9 +45,8 @@ struct BacklogEntry {
   double deadline;
 };
 
+// Its host name and address are in the topology (scenario::BoundServer).
 struct Server {
-  std::string host;  // without the trailing dot
-  std::string address;
   scenario::ServerSpec spec;
   util::Rng rng;
   bool up = true;
@@ -60,8 +59,6 @@ struct Server {
   std::vector<std::uint32_t> active;  // message slots in a session here
   std::deque<BacklogEntry> backlog;   // may hold stale entries; backlog_live counts the valid ones
   int backlog_live = 0;
-  int domain = -1;      // index into the world's domains for `share`, -1: none
-  int preference = -1;  // -1: not an MX target of any domain
   int relay_mta = -1;   // role relay: the MTA that forwards its mail
   std::unordered_map<std::uint64_t, double> greylist;  // key -> first attempt
 

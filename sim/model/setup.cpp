@@ -1,8 +1,6 @@
-// Binding a scenario to the zone: one server per address with its spec
-// (host entries first, then the more specific address entries), sender
-// groups with their profiles, round trips and recipient domains, their MTAs,
-// relays, and the MX layout of each recipient domain.
-#include <algorithm>
+// The model's side of a scenario bound to its zone (scenario::Topology):
+// each server's run state, sender groups with their profiles, round trips
+// and recipient domains, their MTAs and selection policies, and relays.
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -14,45 +12,17 @@ namespace mxsim::model {
 
 using scenario::Fault;
 
-std::string strip_dot(const std::string& name) {
-  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
-  return name;
-}
-
-std::vector<std::uint32_t> servers_named(const dns::ZoneDb& db, const std::string& key) {
-  const auto address = db.find_address(key);
-  if (address != dns::kNoName) return {address};
-  std::vector<std::uint32_t> out;
-  const auto name = db.find_name(key);
-  if (name != dns::kNoName)
-    for (auto a : db.addresses_of(name)) out.push_back(a);
-  return out;
-}
-
 void World::Impl::build_servers() {
-  servers.resize(db.address_count());
-  for (std::uint32_t a = 0; a < servers.size(); ++a) {
-    auto& s = servers[a];
-    s.address = db.address(a);
-    const auto& owners = db.owners(a);
-    s.host = owners.empty() ? s.address : strip_dot(db.name(owners.front()));
-    s.rng = util::Rng::derive(options.seed, util::stable_hash("server:" + s.address));
-    s.spec.key = s.address;
+  const auto& bound = topology.servers();
+  servers.resize(bound.size());
+  auto v6 = std::make_shared<std::vector<std::uint8_t>>(bound.size());
+  for (std::uint32_t a = 0; a < bound.size(); ++a) {
+    servers[a].spec = bound[a].spec;
+    servers[a].rng = util::Rng::derive(options.seed, util::stable_hash("server:" + bound[a].address));
+    (*v6)[a] = bound[a].ipv6 ? 1 : 0;
   }
-  // Host entries first, then address entries, which are more specific.
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& spec : scenario.servers) {
-      const bool is_address = db.find_address(spec.key) != dns::kNoName;
-      if (is_address != (pass == 1)) continue;
-      for (auto a : servers_named(db, spec.key)) servers[a].spec = spec;
-    }
-  }
-  auto v6 = std::make_shared<std::vector<std::uint8_t>>(servers.size());
-  for (std::uint32_t a = 0; a < servers.size(); ++a) (*v6)[a] = db.is_ipv6(a) ? 1 : 0;
   ipv6 = std::move(v6);
-  auto w = std::make_shared<std::vector<double>>(servers.size());
-  for (std::uint32_t a = 0; a < servers.size(); ++a) (*w)[a] = servers[a].spec.weight;
-  weights = std::move(w);
+  weights = std::make_shared<const std::vector<double>>(topology.weights());
 }
 
 Group World::Impl::make_group(const std::string& name, const std::string& profile_name,
@@ -101,7 +71,8 @@ void World::Impl::build_relays() {
   for (std::uint32_t s = 0; s < servers.size(); ++s) {
     auto& server = servers[s];
     if (server.spec.role != scenario::Role::relay) continue;
-    Group group = make_group("relay:" + server.host, server.spec.relay_profile, std::nullopt, {}, server.spec.where);
+    Group group = make_group("relay:" + topology.servers()[s].host, server.spec.relay_profile, std::nullopt, {},
+                             server.spec.where);
     group.rate = 0;
     group.first_mta = static_cast<std::uint32_t>(mtas.size());
     group.mtas = 1;
@@ -125,34 +96,10 @@ void World::Impl::build_groups() {
     group.first_mta = mta_count;
     group.mtas = static_cast<std::uint32_t>(g.mtas);
     mta_count += group.mtas;
-    group.rtt.assign(servers.size(), g.rtt);
-    for (const auto& [key, rtt] : g.rtt_by_server) {
-      if (key == "default") continue;
-      const auto named = servers_named(db, key);
-      if (named.empty())
-        throw util::InputError(g.where,
-                               fmt::format("senders \"{}\": rtt: \"{}\" names no server in the zone", g.name, key));
-      for (auto s : named) group.rtt[s] = rtt;
-    }
-    if (auto it = g.rtt_by_server.find("default"); it != g.rtt_by_server.end()) {
-      // `default` applies to every server without its own entry.
-      std::vector<bool> own(servers.size(), false);
-      for (const auto& [key, rtt] : g.rtt_by_server)
-        if (key != "default")
-          for (auto s : servers_named(db, key)) own[s] = true;
-      for (std::size_t s = 0; s < servers.size(); ++s)
-        if (!own[s]) group.rtt[s] = it->second;
-    }
-    double total = 0;
-    for (const auto& [domain, weight] : g.to) {
-      const auto id = db.find_name(domain);
-      if (id == dns::kNoName)
-        throw util::InputError(g.where, fmt::format("senders \"{}\": to: \"{}\" is not in the zone", g.name, domain));
-      group.domains.push_back(id);
-      total += weight;
-      group.cumulative_weight.push_back(total);
-    }
-    for (auto& w : group.cumulative_weight) w /= total;
+    group.rtt = topology.round_trips(g);
+    auto recipients = topology.recipients(g);
+    group.domains = std::move(recipients.domains);
+    group.cumulative_weight = std::move(recipients.cumulative_weight);
     group.arrivals = util::Rng::derive(options.seed, util::stable_hash("arrivals:" + g.name));
     if (sessions.shares_resources()) group.size = g.size;  // sizes matter only to transfers
     group.sizes = util::Rng::derive(options.seed, util::stable_hash("sizes:" + g.name));
@@ -161,61 +108,6 @@ void World::Impl::build_groups() {
   mtas.reserve(mta_count);
   for (std::uint32_t g = 0; g < groups.size(); ++g) add_mtas(g, groups[g].mtas);
   build_relays();
-}
-
-// The MX layout of each recipient domain in the base zone, for `share`,
-// `preference` and the per-level fairness report.
-void World::Impl::build_domains() {
-  std::vector<dns::NameId> seen;
-  for (const auto& g : groups)
-    for (auto d : g.domains)
-      if (std::find(seen.begin(), seen.end(), d) == seen.end()) seen.push_back(d);
-  for (auto d : seen) {
-    DomainLayout layout;
-    layout.name = strip_dot(db.name(d));
-    dns::Resolver fresh(&db);
-    const auto& r = fresh.resolve_mx(d, 0, dns::ServfailSet{});
-    for (const auto& t : r.targets) {
-      auto level = std::find_if(layout.levels.begin(), layout.levels.end(),
-                                [&](const auto& l) { return l.preference == t.preference; });
-      if (level == layout.levels.end()) {
-        layout.levels.push_back({.preference = t.preference, .hosts = {}, .servers = {}});
-        level = layout.levels.end() - 1;
-      }
-      const auto host = strip_dot(db.name(t.host));
-      auto h = std::find(level->hosts.begin(), level->hosts.end(), host);
-      if (h == level->hosts.end()) {
-        level->hosts.push_back(host);
-        level->servers.emplace_back();
-        h = level->hosts.end() - 1;
-      }
-      level->servers[static_cast<std::size_t>(h - level->hosts.begin())].push_back(t.address);
-      auto& server = servers[t.address];
-      if (server.domain < 0) {
-        server.domain = static_cast<int>(domains.size());
-        server.preference = t.preference;
-      }
-    }
-    std::sort(layout.levels.begin(), layout.levels.end(),
-              [](const auto& x, const auto& y) { return x.preference < y.preference; });
-    domains.push_back(std::move(layout));
-  }
-  // Servers that only zone updates make MX targets belong to their domain
-  // too, so that `share` compares them with the hosts they replace.
-  const auto updates = static_cast<std::size_t>(std::count_if(
-      scenario.events.begin(), scenario.events.end(), [](const auto& e) { return e.fault == Fault::zone_update; }));
-  if (updates == 0) return;
-  dns::ZoneDb updated = db;
-  for (std::size_t u = 0; u < updates; ++u) updated.apply_update(u);
-  for (std::size_t i = 0; i < seen.size(); ++i) {
-    dns::Resolver fresh(&updated);
-    for (const auto& t : fresh.resolve_mx(seen[i], 0, dns::ServfailSet{}).targets) {
-      auto& server = servers[t.address];
-      if (server.domain >= 0) continue;
-      server.domain = static_cast<int>(i);
-      server.preference = t.preference;
-    }
-  }
 }
 
 // Faults the model times itself; `down` ones the engine may time instead.

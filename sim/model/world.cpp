@@ -23,7 +23,8 @@ World::Impl::Impl(const scenario::Scenario& s, RunOptions o, SessionModel& m)
       options(o),
       sessions(m),
       db(scenario::build_zone(s)),
-      faults(s, db, [this](const std::string& key) { return servers_named(db, key); }),
+      topology(s, db),
+      faults(s, db, topology),
       observer(&nobody),
       shared(m.shares_resources()) {
   if (shared != (s.engine.sessions == scenario::SessionKind::network))
@@ -94,7 +95,6 @@ World::World(const scenario::Scenario& scenario, RunOptions options, SessionMode
   auto& w = *impl_;
   w.build_servers();
   w.build_groups();
-  w.build_domains();
   w.schedule_faults();
   for (std::uint32_t g = 0; g < w.groups.size(); ++g) {
     if (w.groups[g].rate <= 0) continue;  // a relay's group
@@ -133,14 +133,14 @@ void World::activity_done(Resources::Ticket ticket, bool ok, double t) {
 
 const scenario::Scenario& World::scenario() const { return impl_->scenario; }
 std::size_t World::server_count() const { return impl_->servers.size(); }
-const std::string& World::server_host(std::uint32_t s) const { return impl_->servers[s].host; }
-const std::string& World::server_address(std::uint32_t s) const { return impl_->servers[s].address; }
+const std::string& World::server_host(std::uint32_t s) const { return impl_->topology.servers()[s].host; }
+const std::string& World::server_address(std::uint32_t s) const { return impl_->topology.servers()[s].address; }
 const scenario::ServerSpec& World::server_spec(std::uint32_t s) const { return impl_->servers[s].spec; }
-int World::server_preference(std::uint32_t s) const { return impl_->servers[s].preference; }
-int World::server_domain(std::uint32_t s) const { return impl_->servers[s].domain; }
-const std::vector<DomainLayout>& World::domains() const { return impl_->domains; }
+int World::server_preference(std::uint32_t s) const { return impl_->topology.servers()[s].preference; }
+int World::server_domain(std::uint32_t s) const { return impl_->topology.servers()[s].domain; }
+const std::vector<scenario::DomainLayout>& World::domains() const { return impl_->topology.domains(); }
 std::vector<std::uint32_t> World::servers_for_key(const std::string& key) const {
-  return servers_named(impl_->db, key);
+  return impl_->topology.servers_named(key);
 }
 std::size_t World::group_count() const { return impl_->groups.size(); }
 const std::string& World::group_name(std::uint32_t g) const { return impl_->groups[g].name; }

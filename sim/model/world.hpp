@@ -14,6 +14,7 @@
 #include "model/sessions.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/topology.hpp"
 
 namespace mxsim::model {
 
@@ -22,19 +23,6 @@ struct RunOptions {
   // True when the engine reports `down` faults through set_server_state()
   // (SimGrid host state profiles); false to let the model time them itself.
   bool outages_from_engine = false;
-};
-
-// The MX layout of a recipient domain in the base zone: its preference
-// levels, each with its hosts and their servers (for `share`, `preference`
-// and the per-level fairness report).
-struct DomainLayout {
-  std::string name;  // without the trailing dot
-  struct Level {
-    int preference;
-    std::vector<std::string> hosts;
-    std::vector<std::vector<std::uint32_t>> servers;  // per host
-  };
-  std::vector<Level> levels;
 };
 
 class World {
@@ -80,7 +68,8 @@ class World {
   const scenario::ServerSpec& server_spec(std::uint32_t server) const;
   int server_preference(std::uint32_t server) const;  // -1: not an MX target of any domain
   int server_domain(std::uint32_t server) const;      // index into domains(), -1: none
-  const std::vector<DomainLayout>& domains() const;
+  // Every recipient domain's MX layout in the base zone.
+  const std::vector<scenario::DomainLayout>& domains() const;
   // The servers a scenario key (host name or address) names.
   std::vector<std::uint32_t> servers_for_key(const std::string& key) const;
   // `down` windows of a server, periodic ones expanded up to `until`.

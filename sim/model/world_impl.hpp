@@ -17,26 +17,25 @@
 #include "model/sender.hpp"
 #include "model/server.hpp"
 #include "model/world.hpp"
+#include "scenario/topology.hpp"
 
 namespace mxsim::model {
-
-// The servers a scenario key (host name or address) names in `db`.
-std::vector<std::uint32_t> servers_named(const dns::ZoneDb& db, const std::string& key);
 
 struct World::Impl {
   const scenario::Scenario& scenario;
   RunOptions options;
   SessionModel& sessions;
-  dns::ZoneDb db;
+  dns::ZoneDb db;  // zone updates apply to it as the run goes
+  scenario::Topology topology;
   Faults faults;
   Observer* observer;  // never null: a no-op one until World::observe()
 
-  std::vector<Server> servers;     // by AddressId
-  std::shared_ptr<const std::vector<std::uint8_t>> ipv6;  // by AddressId: 1 for an IPv6 address
-  std::shared_ptr<const std::vector<double>> weights;  // by AddressId, for `weighted`
+  std::vector<Server> servers;  // by AddressId
+  // By AddressId, for the selection policies: 1 for an IPv6 address; `weight`.
+  std::shared_ptr<const std::vector<std::uint8_t>> ipv6;
+  std::shared_ptr<const std::vector<double>> weights;
   std::vector<Group> groups;
   std::vector<Mta> mtas;
-  std::vector<DomainLayout> domains;
 
   EventQueue queue;
   MessageSlab slab;
@@ -58,7 +57,6 @@ struct World::Impl {
   void add_mtas(std::uint32_t g, std::uint32_t count);
   void build_relays();
   void build_groups();
-  void build_domains();
   void schedule_faults();
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----
@@ -93,7 +91,5 @@ struct World::Impl {
   void end_message(std::uint32_t slot, double now);
   void release_delivery(std::uint32_t slot, double now);
 };
-
-std::string strip_dot(const std::string& name);
 
 }  // namespace mxsim::model
