@@ -4,8 +4,13 @@
 #include <cmath>
 #include <vector>
 
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
 #include "report/fairness.hpp"
 #include "report/histogram.hpp"
+#include "report/writers.hpp"
 #include "util/random.hpp"
 
 namespace mxsim::report {
@@ -71,6 +76,57 @@ TEST(Fairness, ChiSquareTailMatchesKnownValues) {
   EXPECT_NEAR(chi_square_quantile(0.05, 3), 7.814727903251178, 1e-6);
   EXPECT_DOUBLE_EQ(chi_square_p(std::vector<double>{10, 10, 10}), 1.0);
   EXPECT_LT(chi_square_p(std::vector<double>{100, 0, 0}), 1e-10);
+}
+
+Summary two_servers() {
+  Summary s;
+  s.mxsim_version = "test";
+  s.scenario = "two";
+  s.seed = 7;
+  s.simulated_s = 60;
+  s.messages = {.submitted = 4, .delivered = 3, .bounced = 1, .pending = 0};
+  s.attempts.totals = {.connections = 6, .accepted = 3, .timeouts = 2, .refused = 1, .tempfail = 0,
+                       .busy_tempfail = 0, .greylisted = 0, .rejected = 0, .peak_sessions = 2};
+  s.attempts.per_message_mean = 1.5;
+  s.servers.push_back({.host = "mx1.example.com", .address = "192.0.2.1", .preference = 10,
+                       .counters = {.connections = 5, .accepted = 3, .timeouts = 2, .peak_sessions = 2},
+                       .share = 1.0, .utilization = 0.25});
+  s.servers.push_back({.host = "192.0.2.9", .address = "192.0.2.9", .preference = std::nullopt,
+                       .counters = {.connections = 1, .refused = 1}, .share = 0.0, .utilization = 0.0});
+  s.bounces[static_cast<std::size_t>(BounceReason::expired)] = 1;
+  return s;
+}
+
+TEST(Writers, ServersCsvHasTheContractsColumnsAndJsonNumbers) {
+  std::ostringstream out;
+  write_servers_csv(two_servers(), out);
+  EXPECT_EQ(out.str(),
+            "host,address,preference,accepted,share,connections,timeouts,refused,tempfail,busy_tempfail,"
+            "peak_sessions,utilization\n"
+            "mx1.example.com,192.0.2.1,10,3,1.0,5,2,0,0,0,2,0.25\n"
+            "192.0.2.9,192.0.2.9,,0,0.0,1,0,1,0,0,0,0.0\n");
+}
+
+TEST(Writers, JsonCarriesEveryServerCounterAndTheAttemptTotals) {
+  const auto j = to_json(two_servers());
+  for (const auto& field : kServerCounterFields) EXPECT_TRUE(j["servers"][0].contains(field.name)) << field.name;
+  EXPECT_TRUE(j["servers"][1]["preference"].is_null());
+  EXPECT_EQ(j["attempts"]["connections"], 6);
+  EXPECT_FALSE(j["attempts"].contains("busy_tempfail"));
+  EXPECT_FALSE(j["attempts"].contains("peak_sessions"));
+  EXPECT_EQ(j["bounces"]["expired"], 1);
+  EXPECT_EQ(j["bounces"]["null_mx"], 0);
+}
+
+TEST(Writers, TextSummaryLinesFromTheCounterList) {
+  std::ostringstream out;
+  write_text(two_servers(), out);
+  const auto text = out.str();
+  EXPECT_NE(text.find("attempts: 6 connections (1.500 per message), 3 accepted, 2 timeouts, 1 refused, 0 tempfail\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("bounces: expired 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("   connects  timeout refused tempfail  peak   util\n"), std::string::npos) << text;
 }
 
 }  // namespace

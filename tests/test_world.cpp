@@ -349,5 +349,74 @@ TEST(World, EveryProfileRuns) {
   }
 }
 
+// Counts what the model tells its observer.
+struct Tally final : Observer {
+  std::uint64_t submitted_ = 0, connections = 0, attempts = 0, accepted = 0, delivered_ = 0, bounced_ = 0;
+  std::int64_t open_sessions = 0;
+  double last = 0;
+  bool in_order = true;
+  void at(double t) {
+    in_order = in_order && t >= last;
+    last = t;
+  }
+  void submitted(double t) override { at(t); ++submitted_; }
+  void connection(double t, std::uint32_t) override { at(t); ++connections; }
+  void attempt_ended(const AttemptEnd& a) override {
+    at(a.end);
+    ++attempts;
+    in_order = in_order && a.start <= a.end;
+    if (a.outcome == Outcome::accepted) ++accepted;
+  }
+  void session_started(double t, std::uint32_t) override { at(t); ++open_sessions; }
+  void session_ended(double t, std::uint32_t) override { at(t); --open_sessions; }
+  void delivered(double t, std::uint32_t, double) override { at(t); ++delivered_; }
+  void bounced(double t, BounceReason) override { at(t); ++bounced_; }
+};
+
+TEST(World, ObserverHearsEveryAttemptEndAndMessageFateInTimeOrder) {
+  const auto scenario = scenario::load_text(
+      failover("postfix", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n"),
+      "test.yaml");
+  RoundTripSessions sessions;
+  World world(scenario, {.seed = 3}, sessions);
+  Tally tally;
+  world.observe(tally);
+  run_standalone(world);
+  EXPECT_GT(tally.submitted_, 3000u);
+  EXPECT_EQ(tally.submitted_, world.submitted());
+  EXPECT_EQ(tally.delivered_ + tally.bounced_, tally.submitted_);
+  EXPECT_EQ(tally.attempts, tally.connections);  // one end per connection
+  EXPECT_EQ(tally.accepted, tally.delivered_);   // no relay: one acceptance per delivery
+  EXPECT_GT(tally.connections, tally.submitted_);  // the outage cost timeouts
+  EXPECT_EQ(tally.open_sessions, 0);
+  EXPECT_TRUE(tally.in_order);
+  EXPECT_TRUE(world.conserved());
+}
+
+TEST(World, StandaloneRunStopsAtTheHorizon) {
+  // Every server down for good: messages retry past the one-hour horizon.
+  const auto scenario = scenario::load_text(
+      std::string("duration: 10m\nhorizon: 1h\n") + kZone +
+          "senders:\n  - {name: s, profile: postfix, rate: 1/s, rtt: 10ms, to: example.com}\n"
+          "events:\n  - {at: 0s, target: mailhost1.example.com, fault: down}\n"
+          "  - {at: 0s, target: mailhost2.example.com, fault: down}\n",
+      "test.yaml");
+  RoundTripSessions sessions;
+  World world(scenario, {.seed = 1}, sessions);
+  const double end = run_standalone(world);
+  EXPECT_LE(end, 3600.0);
+  EXPECT_GT(end, 3000.0);
+  EXPECT_EQ(world.in_flight(), world.submitted());
+  EXPECT_GT(world.next_time(), 3600.0);
+}
+
+TEST(World, NetworkScenarioNeedsNetworkSessions) {
+  const auto scenario = scenario::load_text(std::string("engine: {sessions: network}\nduration: 1m\n") + kZone +
+                                                "senders:\n  - {name: s, rate: 1/s, to: example.com, size: 60KB}\n",
+                                            "test.yaml");
+  RoundTripSessions sessions;
+  EXPECT_THROW(World(scenario, {.seed = 1}, sessions), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace mxsim::model
