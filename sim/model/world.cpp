@@ -136,12 +136,7 @@ std::size_t World::server_count() const { return impl_->servers.size(); }
 const std::string& World::server_host(std::uint32_t s) const { return impl_->topology.servers()[s].host; }
 const std::string& World::server_address(std::uint32_t s) const { return impl_->topology.servers()[s].address; }
 const scenario::ServerSpec& World::server_spec(std::uint32_t s) const { return impl_->servers[s].spec; }
-int World::server_preference(std::uint32_t s) const { return impl_->topology.servers()[s].preference; }
-int World::server_domain(std::uint32_t s) const { return impl_->topology.servers()[s].domain; }
-const std::vector<scenario::DomainLayout>& World::domains() const { return impl_->topology.domains(); }
-std::vector<std::uint32_t> World::servers_for_key(const std::string& key) const {
-  return impl_->topology.servers_named(key);
-}
+const scenario::Topology& World::topology() const { return impl_->topology; }
 std::size_t World::group_count() const { return impl_->groups.size(); }
 const std::string& World::group_name(std::uint32_t g) const { return impl_->groups[g].name; }
 const mta::Profile& World::group_profile(std::uint32_t g) const { return impl_->groups[g].profile; }

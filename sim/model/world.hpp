@@ -29,8 +29,8 @@ class World {
  public:
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
-  // Throws util::InputError for what only the model can check (unknown
-  // profiles, selections, override names, rtt keys); std::invalid_argument
+  // Throws util::InputError for a name the zone or the registries lack
+  // (the loader checks them first); std::invalid_argument
   // when `sessions` is not the kind the scenario's engine: {sessions:} asks for.
   World(const scenario::Scenario& scenario, RunOptions options, SessionModel& sessions);
   ~World();
@@ -66,12 +66,9 @@ class World {
   const std::string& server_host(std::uint32_t server) const;
   const std::string& server_address(std::uint32_t server) const;
   const scenario::ServerSpec& server_spec(std::uint32_t server) const;
-  int server_preference(std::uint32_t server) const;  // -1: not an MX target of any domain
-  int server_domain(std::uint32_t server) const;      // index into domains(), -1: none
-  // Every recipient domain's MX layout in the base zone.
-  const std::vector<scenario::DomainLayout>& domains() const;
-  // The servers a scenario key (host name or address) names.
-  std::vector<std::uint32_t> servers_for_key(const std::string& key) const;
+  // What the scenario binds: servers (host, address, domain, preference),
+  // the recipient domains' MX layouts, the addresses a key names.
+  const scenario::Topology& topology() const;
   // `down` windows of a server, periodic ones expanded up to `until`.
   std::vector<DownWindow> down_windows(std::uint32_t server, double until) const;
   // No message can still be alive after this time (arrivals end, plus the

@@ -1,7 +1,7 @@
 // Inside World (internal to sim/model/): the parts a run is made of and the
-// per-message state machine that moves messages between them. set-up.cpp
-// binds the scenario, delivery.cpp holds the state machine, world.cpp the
-// event loop and the public face.
+// per-message state machine that moves messages between them. setup.cpp
+// binds the scenario, delivery.cpp holds the event loop and the state
+// machine, world.cpp the faults and the public face.
 #pragma once
 
 #include <cstdint>

@@ -61,24 +61,25 @@ Summary summarize(const Stats& stats, const model::World& world, const RunInfo& 
 
   // `share`: of the messages accepted by the servers of the same domain
   // (index 0: servers of no domain).
-  std::vector<std::uint64_t> accepted_by_domain(world.domains().size() + 1, 0);
+  const auto& topology = world.topology();
+  std::vector<std::uint64_t> accepted_by_domain(topology.domains().size() + 1, 0);
   for (std::uint32_t s = 0; s < servers; ++s)
-    accepted_by_domain[static_cast<std::size_t>(world.server_domain(s) + 1)] += stats.server(s).accepted;
+    accepted_by_domain[static_cast<std::size_t>(topology.servers()[s].domain + 1)] += stats.server(s).accepted;
   for (std::uint32_t s = 0; s < servers; ++s) {
     const auto& c = stats.server(s);
-    const auto domain_total = accepted_by_domain[static_cast<std::size_t>(world.server_domain(s) + 1)];
+    const auto& bound = topology.servers()[s];
+    const auto domain_total = accepted_by_domain[static_cast<std::size_t>(bound.domain + 1)];
     const double capacity = world.server_spec(s).sessions * run.end;
-    const int preference = world.server_preference(s);
     out.servers.push_back(
-        {.host = world.server_host(s),
-         .address = world.server_address(s),
-         .preference = preference >= 0 ? std::optional<int>(preference) : std::nullopt,
+        {.host = bound.host,
+         .address = bound.address,
+         .preference = bound.preference >= 0 ? std::optional<int>(bound.preference) : std::nullopt,
          .counters = c,
          .share = round6(domain_total ? static_cast<double>(c.accepted) / static_cast<double>(domain_total) : 0.0),
          .utilization = round6(capacity > 0 ? stats.busy_seconds(s) / capacity : 0.0)});
   }
 
-  for (const auto& d : world.domains()) {
+  for (const auto& d : topology.domains()) {
     for (const auto& level : d.levels) {
       std::vector<double> loads;
       std::uint64_t accepted = 0;
