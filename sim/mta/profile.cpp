@@ -194,6 +194,12 @@ Profile profile_by_name(std::string_view name) {
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
 }
 
+Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides) {
+  Profile profile = profile_by_name(name);
+  for (const auto& [parameter, value] : overrides) apply_override(profile, parameter, value);
+  return profile;
+}
+
 void apply_override(Profile& profile, std::string_view parameter, double value) {
   if (!std::isfinite(value)) throw std::invalid_argument(fmt::format("{}: value must be finite", parameter));
   for (const auto& p : kDurationParameters) {

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mxsim::mta {
@@ -78,6 +79,10 @@ Profile profile_by_name(std::string_view name);
 // parameter for an unknown name or a value out of range.
 void apply_override(Profile& profile, std::string_view parameter, double value);
 const std::vector<std::string>& override_names();
+
+// A sender group's profile: the named one with its `overrides:` applied in
+// order (the loader has checked both, so this throws only for code-built input).
+Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides);
 
 // When the next delivery attempt happens after a failed one at `now`.
 // Absolute simulated time; updates state.last_gap. The queue scans and queue
