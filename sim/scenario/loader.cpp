@@ -22,7 +22,7 @@ using util::InputError;
 Scenario read(const Reader& r) {
   const Fields top = r.fields(r.document(), "", Location{r.file(), 1, 1}, "a map of scenario keys",
                               {"name", "description", "seed", "duration", "horizon", "zone", "zone_file",
-                               "servers", "senders", "events", "report", "engine", "platform"});
+                               "servers", "senders", "events", "report", "engine", "platform", "dns"});
   Scenario scenario;
   read_header(r, top, scenario);
   read_engine(r, top, scenario);
