@@ -1,4 +1,4 @@
-// Reads scenario files (shared/scenario-format.md) into the plain Scenario
+// Reads scenario files (docs/scenario-format.md) into the plain Scenario
 // structs and checks them against their own zone. Every problem becomes a
 // util::InputError at the file:line:column of the YAML node it concerns.
 #include <arpa/inet.h>
