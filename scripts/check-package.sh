@@ -18,6 +18,7 @@ fail() { echo "check-package: $*" >&2; exit 1; }
 # 1. The package.
 rm -f "$build"/mxsim_*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
+rm -rf "$build/_CPack_Packages"  # cpack's staging copy of the install
 debs=("$build"/mxsim_*.deb)
 [[ -f ${debs[0]} ]] || fail "cpack wrote no mxsim_*.deb in $build"
 deb=${debs[0]}
