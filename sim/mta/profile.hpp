@@ -1,7 +1,6 @@
 // Sending-MTA profiles: the named parameters that make one MTA behave unlike
 // another (MX ordering policy, timeouts, address limits, retry schedule,
-// give-up time). Values
-// and their sources are in profile.cpp; ../shared/reference/mta-behaviour.md
+// give-up time). Values and their sources are in profile.cpp; docs/profiles.md
 // collects the facts.
 #pragma once
 

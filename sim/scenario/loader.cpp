@@ -1,4 +1,4 @@
-// Reads scenario files (shared/scenario-format.md) into the plain Scenario
+// Reads scenario files (docs/scenario-format.md) into the plain Scenario
 // structs and checks them against their own zone: the YAML reader, then each
 // section's reader, then the checks that need the zone (sections.hpp).
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 // The scenario as mxsim understands it after loading: plain data, validated
 // for syntax and units, with the location of every entry for later errors.
-// The file format is ../shared/scenario-format.md (the public contract).
+// The file format is docs/scenario-format.md (the public contract).
 #pragma once
 
 #include <cstdint>
