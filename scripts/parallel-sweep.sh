@@ -7,9 +7,9 @@
 #   scripts/parallel-sweep.sh sweeps/failover-backup-size.yaml results/sweeps/fbs.csv 4
 #   scripts/parallel-sweep.sh sweeps/failover-backup-size.yaml fbs.csv 16 --sshloginfile hosts --wd .
 #
-# Over ssh every machine needs mxsim at the same path ($MXSIM, default
-# build/release/sim/mxsim made absolute) and the same working directory on a
-# shared file system (--wd .). Each shard runs one point at a time
+# Over ssh every machine needs mxsim at the same path ($MXSIM; by default
+# build/release/sim/mxsim made absolute when it exists, else the mxsim on
+# PATH) and the same working directory on a shared file system (--wd .). Each shard runs one point at a time
 # (--jobs 1): parallel's job slots are the parallelism.
 set -euo pipefail
 
@@ -17,7 +17,13 @@ sweep=${1:?usage: parallel-sweep.sh SWEEP.yaml OUT.csv [SHARDS] [PARALLEL OPTION
 out=${2:?usage: parallel-sweep.sh SWEEP.yaml OUT.csv [SHARDS] [PARALLEL OPTIONS...]}
 shards=${3:-4}
 shift $(($# < 3 ? $# : 3))
-mxsim=$(realpath "${MXSIM:-build/release/sim/mxsim}")
+if [[ -n ${MXSIM:-} ]]; then
+  mxsim=$(realpath "$MXSIM")
+elif [[ -x build/release/sim/mxsim ]]; then
+  mxsim=$(realpath build/release/sim/mxsim)
+else
+  mxsim=$(command -v mxsim) || { echo "parallel-sweep.sh: no mxsim: set MXSIM" >&2; exit 2; }
+fi
 
 dir=$(mktemp -d "$(dirname "$out")/.shards.XXXXXX")
 trap 'rm -rf "$dir"' EXIT

@@ -8,6 +8,8 @@ packages=(
   libsimgrid-dev libboost-program-options-dev libfmt-dev libyaml-cpp-dev
   libldns-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib python3-numpy
+  parallel  # scripts/parallel-sweep.sh
+  man-db    # scripts/check-package.sh reads the installed man page
   clang libclang-rt-14-dev  # the fuzz preset: clang++ and its libFuzzer runtime
 )
 

@@ -182,7 +182,7 @@ events:
 
 double ceil_to(double t, double period) { return std::ceil(t / period - 1e-12) * period; }
 
-// The schedules of ../shared/reference/mta-behaviour.md, written out here
+// The schedules of docs/profiles.md, written out here
 // independently of sim/mta/profile.cpp, each with the host memory that
 // decides whether a due attempt connects.
 std::vector<double> reference_schedule(const std::string& profile, double t0, double until) {

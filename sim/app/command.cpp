@@ -1,10 +1,17 @@
-// The command registry and the atomic output file.
+// The command registry, the version text and the atomic output file.
 #include "app/command.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+// Pitfall: simgrid/version.h (3.32) uses the macros of xbt/base.h without including it.
+#include <xbt/base.h>
+
+#include <simgrid/version.h>
+
+#include "git_revision.hpp"  // MXSIM_GIT_REVISION, written at build time (packaging/git-revision.cmake)
 
 namespace mxsim::app {
 
@@ -23,6 +30,13 @@ bool register_command(const Command& command) {
 }
 
 const std::vector<Command>& commands() { return registry(); }
+
+std::string version_text() {
+  int major = 0, minor = 0, patch = 0;
+  sg_version_get(&major, &minor, &patch);
+  return fmt::format("mxsim {}\ngit revision {}\nSimGrid {}.{}.{}\n", MXSIM_VERSION, MXSIM_GIT_REVISION, major, minor,
+                     patch);
+}
 
 AtomicFile::AtomicFile(std::filesystem::path path)
     : path_(std::move(path)), temp_(path_.string() + ".tmp"), out_(temp_) {

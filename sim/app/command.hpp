@@ -29,6 +29,10 @@ struct Command {
 bool register_command(const Command& command);
 const std::vector<Command>& commands();
 
+// `mxsim --version`: this build's version and git revision, and the SimGrid
+// library it runs on (asked of the library, not of its headers).
+std::string version_text();
+
 // Writes to PATH.tmp and renames on commit(), so that a crash never leaves a
 // half file that looks whole.
 class AtomicFile {

@@ -15,7 +15,7 @@ namespace {
 std::string usage() {
   std::string text = "usage: mxsim COMMAND [options]\n\ncommands:\n";
   for (const auto& c : mxsim::app::commands()) text += fmt::format("  {:<10} {}\n", c.name, c.synopsis);
-  text += "\n`mxsim COMMAND --help` describes a command's options.\n";
+  text += "\n`mxsim COMMAND --help` describes a command's options; `mxsim --version` names this build.\n";
   return text;
 }
 
@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (name == "--help" || name == "-h" || name == "help") {
     std::cout << usage();
+    return kExitOk;
+  }
+  if (name == "--version" || name == "-V" || name == "version") {
+    std::cout << version_text();
     return kExitOk;
   }
   for (const auto& command : commands()) {

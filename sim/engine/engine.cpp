@@ -1,7 +1,7 @@
 // The SimGrid side of a run. One long-lived actor holds the model and uses
 // Activity::wait_any_for on a never-matched receive as its clock: measured
 // here as the fastest way to drive a plain C++ model on SimGrid 3.32
-// (../shared/reference/simgrid-notes.md). Each server address is a SimGrid
+// (docs/developing.md, SimGrid facts). Each server address is a SimGrid
 // host whose state profile comes from the scenario's `down` events; the
 // host's state-change signal tells the model when it dies or returns. Under
 // network sessions the same wait also covers the sessions' transfers and

@@ -50,7 +50,7 @@ Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario,
 // communication, the work an execution on the server's host.
 //
 // Waiting on every activity at once costs time in proportion to how many are
-// in flight, at every model event (../shared/reference/simgrid-notes.md:
+// in flight, at every model event (docs/developing.md, SimGrid facts:
 // `wait_any_for` is linear; with 80 activities in flight that made the
 // engine 5x slower). Instead each activity is handed to one of a pool of
 // long-lived waiter actors that waits on it alone, then records its end and

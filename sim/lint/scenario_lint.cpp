@@ -288,9 +288,7 @@ class ScenarioLint {
 
   // The loader has checked the profile and every override against the registry.
   static double round_trips(const scenario::SenderGroup& g) {
-    mta::Profile profile = mta::profile_by_name(g.profile);
-    for (const auto& [name, value] : g.overrides) mta::apply_override(profile, name, value);
-    return profile.round_trips;
+    return mta::configured_profile(g.profile, g.overrides).round_trips;
   }
 
   const scenario::Scenario& s_;

@@ -7,7 +7,7 @@
 
 namespace mxsim::mta {
 
-// Why every MTA has its own grid (../shared/reference/mta-behaviour.md,
+// Why every MTA has its own grid (docs/profiles.md,
 // "Timers are not synchronized"):
 // - Postfix: qmgr_post_init() (src/qmgr/qmgr.c) calls qmgr_deferred_run_event()
 //   when the queue manager starts, and that routine scans the deferred queue and

@@ -151,6 +151,7 @@ constexpr Parameter kDurationParameters[] = {
     {"max_lifetime", &Profile::max_lifetime, 0.0},
     {"queue_run_interval", &Profile::queue_run_interval, 1.0},
     {"host_status_timeout", &Profile::host_status_timeout, 0.0},
+    {"queue_phase", &Profile::queue_phase, 0.0},
 };
 
 std::string join(const std::vector<std::string>& names) {
@@ -178,6 +179,7 @@ const std::vector<std::string>& override_names() {
     out.emplace_back("round_trips");
     out.emplace_back("destination_concurrency");
     out.emplace_back("session_limit");
+    out.emplace_back("host_status_directory");
     return out;
   }();
   return names;
@@ -194,6 +196,14 @@ Profile profile_by_name(std::string_view name) {
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
 }
 
+bool is_switch(std::string_view parameter) { return parameter == "host_status_directory"; }
+
+Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides) {
+  Profile profile = profile_by_name(name);
+  for (const auto& [parameter, value] : overrides) apply_override(profile, parameter, value);
+  return profile;
+}
+
 void apply_override(Profile& profile, std::string_view parameter, double value) {
   if (!std::isfinite(value)) throw std::invalid_argument(fmt::format("{}: value must be finite", parameter));
   for (const auto& p : kDurationParameters) {
@@ -208,6 +218,11 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
                          : parameter == "destination_concurrency" ? &Profile::destination_concurrency
                          : parameter == "session_limit"           ? &Profile::session_limit
                                                                   : nullptr;
+  if (is_switch(parameter)) {
+    if (value != 0 && value != 1) throw std::invalid_argument(fmt::format("{} must be true or false", parameter));
+    profile.host_status_directory = value == 1;
+    return;
+  }
   if (count) {
     if (value < 0 || value != std::floor(value) || value > 100000)
       throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 100000", parameter));

@@ -1,12 +1,12 @@
 // Sending-MTA profiles: the named parameters that make one MTA behave unlike
 // another (MX ordering policy, timeouts, address limits, retry schedule,
-// give-up time). Values
-// and their sources are in profile.cpp; ../shared/reference/mta-behaviour.md
+// give-up time). Values and their sources are in profile.cpp; docs/profiles.md
 // collects the facts.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mxsim::mta {
@@ -58,6 +58,14 @@ struct Profile {
   double host_status_timeout = 0;  // host_status: how long a failed host is skipped
   double penalty_unit = 0;         // route_penalty: disabled penalty_unit * penalty^2 ...
   double penalty_max = 0;          // ... at most this long
+  // Where on its timer's grid (phase + k * period) each MTA's deferred-queue
+  // scan or queue runs fall: < 0 (the default) draws it per MTA, uniform over
+  // one period (mta/phase.hpp); an override fixes it for every MTA of a
+  // group, as for MTAs restarted together after a power cut.
+  double queue_phase = -1;
+  // Sendmail's HostStatusDirectory: host status shared by every process of
+  // the MTA; unset (stock) it lives in one queue-run or delivery process.
+  bool host_status_directory = false;
 };
 
 // What the retry schedule needs to know about one message.
@@ -78,6 +86,12 @@ Profile profile_by_name(std::string_view name);
 // parameter for an unknown name or a value out of range.
 void apply_override(Profile& profile, std::string_view parameter, double value);
 const std::vector<std::string>& override_names();
+// True for the parameters that are switches (written true/false or 1/0).
+bool is_switch(std::string_view parameter);
+
+// A sender group's profile: the named one with its `overrides:` applied in
+// order (the loader has checked both, so this throws only for code-built input).
+Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides);
 
 // When the next delivery attempt happens after a failed one at `now`.
 // Absolute simulated time; updates state.last_gap. The queue scans and queue

@@ -1,4 +1,4 @@
-// Reads scenario files (shared/scenario-format.md) into the plain Scenario
+// Reads scenario files (docs/scenario-format.md) into the plain Scenario
 // structs and checks them against their own zone: the YAML reader, then each
 // section's reader, then the checks that need the zone (sections.hpp).
 #include <fmt/format.h>
@@ -22,7 +22,7 @@ using util::InputError;
 Scenario read(const Reader& r) {
   const Fields top = r.fields(r.document(), "", Location{r.file(), 1, 1}, "a map of scenario keys",
                               {"name", "description", "seed", "duration", "horizon", "zone", "zone_file",
-                               "servers", "senders", "events", "report", "engine", "platform"});
+                               "servers", "senders", "events", "report", "engine", "platform", "dns"});
   Scenario scenario;
   read_header(r, top, scenario);
   read_engine(r, top, scenario);

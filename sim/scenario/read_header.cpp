@@ -57,8 +57,17 @@ void read_header(const Reader& r, const Fields& top, Scenario& scenario) {
   }
 }
 
-// engine: {sessions: fast|network}, and the platform file network sessions may use.
+// engine: {sessions: fast|network}, and the platform file network sessions may use;
+// dns: {caches: warm|cold}.
 void read_engine(const Reader& r, const Fields& top, Scenario& scenario) {
+  if (const Entry* e = top.find("dns")) {
+    scenario.dns.where = r.at(e->key_node);
+    const Fields map = r.fields(e->value, "dns", r.at(*e), "a map {caches}", {"caches"});
+    if (const Entry* caches = map.find("caches")) {
+      static constexpr std::array<std::string_view, 2> kCaches{"warm", "cold"};
+      scenario.dns.caches = r.choice(*caches, "dns.caches", kCaches) == "cold" ? Caches::cold : Caches::warm;
+    }
+  }
   if (const Entry* e = top.find("engine")) {
     scenario.engine.where = r.at(e->key_node);
     const Fields map = r.fields(e->value, "engine", r.at(*e), "a map {sessions}", {"sessions"});

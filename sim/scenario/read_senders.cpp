@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "mta/kernel.hpp"
 #include "mta/profile.hpp"
 #include "scenario/sections.hpp"
 #include "scenario/text.hpp"
@@ -25,6 +26,26 @@ double message_size(const Reader& r, const Entry& entry, const std::string& path
   const double bytes = r.quantity(entry, path, kSize);
   if (bytes <= 0) r.fail_expected(entry, path, "expected a positive size such as 60KB");
   return bytes;
+}
+
+// os: a kernel of mta::kernel_names(), or its connect limit as a duration.
+void read_os(const Reader& r, const Entry& entry, const std::string& path, SenderGroup& group) {
+  if (!entry.value.IsScalar()) r.fail_expected(entry, path, "expected an OS name or a duration");
+  const std::string& raw = entry.value.Scalar();
+  const auto& names = mta::kernel_names();
+  if (std::find(names.begin(), names.end(), raw) != names.end()) {
+    group.os = raw;
+    return;
+  }
+  std::string why;
+  const auto limit = util::parse_duration(raw, &why);
+  if (!limit || *limit <= 0) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    r.fail_expected(entry, path, fmt::format("expected one of {} or a positive duration such as 90s", known));
+  }
+  group.os = raw;
+  group.os_connect_limit = *limit;
 }
 
 // What the groups read so far ask for together, against the limits.
@@ -84,7 +105,12 @@ void read_overrides(const Reader& r, const Entry& entry, const std::string& path
     if (!item.value.IsScalar())
       r.fail_expected(item, item_path, "expected a duration such as 30s or a number");
     std::string why;
-    const auto value = util::parse_duration(item.value.Scalar(), &why);
+    // Switches (host_status_directory) are written true/false.
+    const std::string& raw = item.value.Scalar();
+    if (mta::is_switch(item.key) && raw != "true" && raw != "false")
+      r.fail_expected(item, item_path, "expected true or false");
+    const auto value = mta::is_switch(item.key) ? std::optional<double>(raw == "true" ? 1.0 : 0.0)
+                           : util::parse_duration(raw, &why);
     if (!value) r.fail_expected(item, item_path, "expected a duration such as 30s or a number");
     if (*value > kMaxTime)
       fail(r.at(item), item_path,
@@ -104,7 +130,7 @@ SenderGroup read_sender(const Reader& r, const YAML::Node& node, const std::stri
                         const Scenario& scenario, Totals& totals) {
   const Fields map = r.fields(node, path, r.at(node), "a map of sender settings",
                               {"name", "mtas", "profile", "selection", "rate", "rtt", "to", "overrides",
-                               "dns_latency", "link", "size"});
+                               "dns_latency", "link", "size", "resolvers", "os"});
   SenderGroup group;
   group.where = r.at(node);
   const Entry& name = r.required(map, "name", "a name for this sender group");
@@ -152,6 +178,9 @@ SenderGroup read_sender(const Reader& r, const YAML::Node& node, const std::stri
     group.dns_latency = r.duration(*e, child(path, "dns_latency"), false);
   read_to(r, r.required(map, "to", "recipient domains, e.g. to: {example.com: 1}"), child(path, "to"), group);
   if (const Entry* e = map.find("overrides")) read_overrides(r, *e, child(path, "overrides"), group);
+  if (const Entry* e = map.find("resolvers"))
+    group.resolvers = static_cast<int>(r.integer(*e, child(path, "resolvers"), 1, group.mtas));
+  if (const Entry* e = map.find("os")) read_os(r, *e, child(path, "os"), group);
   if (const Entry* e = map.find("link")) group.link = read_link(r, *e, child(path, "link"), scenario);
   if (const Entry* e = map.find("size")) {
     static constexpr DistributionUnits kSizeUnits{"a size such as 60KB",

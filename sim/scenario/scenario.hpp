@@ -1,6 +1,6 @@
 // The scenario as mxsim understands it after loading: plain data, validated
 // for syntax and units, with the location of every entry for later errors.
-// The file format is ../shared/scenario-format.md (the public contract).
+// The file format is docs/scenario-format.md (the public contract).
 #pragma once
 
 #include <cstdint>
@@ -92,6 +92,14 @@ struct SenderGroup {
   std::vector<std::pair<std::string, double>> to;  // domain (fqdn, trailing dot) and weight
   std::vector<Location> to_where;                  // of each domain of `to`
   double dns_latency = 0;  // seconds each DNS query that misses the cache costs
+  // How many caching resolvers the group's MTAs share (MTA i uses resolver
+  // i mod N); 0: one of its own per MTA.
+  int resolvers = 0;
+  // The sending hosts' kernel: its SYN retries end a connect attempt to a
+  // silent host before a longer MTA timeout does (mta/kernel.hpp). A name of
+  // mta::kernel_names(), or the limit itself in seconds (`os: 90s`).
+  std::string os = "linux";
+  double os_connect_limit = -1;  // > 0 when `os:` gave a duration
   // Profile parameters by name, values in seconds or plain counts.
   std::vector<std::pair<std::string, double>> overrides;
   Location overrides_where;
@@ -136,6 +144,16 @@ struct EngineSpec {
   SessionKind sessions = SessionKind::round_trips;
 };
 
+// dns: {caches: warm|cold}. Warm: at t = 0 every resolver holds the zone's
+// answers with a remaining TTL drawn uniformly over (0, TTL], as a resolver in
+// steady state does; cold: every cache starts empty (all filled at the first
+// messages, so every TTL expires in step).
+enum class Caches { warm, cold };
+struct DnsSpec {
+  Location where;
+  Caches caches = Caches::warm;
+};
+
 struct Scenario {
   std::string file;  // path as given
   std::string name;
@@ -150,6 +168,7 @@ struct Scenario {
   std::vector<Event> events;
   Report report;
   EngineSpec engine;
+  DnsSpec dns;
   // A SimGrid platform file (network sessions only), resolved against the
   // scenario file's folder; servers and sender groups map onto its hosts.
   std::optional<std::string> platform;

@@ -1,5 +1,5 @@
 // Names and text as the scenario reader handles them: canonical host names
-// and addresses (the server keys of shared/scenario-format.md), and values
+// and addresses (the server keys of docs/scenario-format.md), and values
 // quoted for error messages.
 #pragma once
 
