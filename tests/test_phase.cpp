@@ -113,9 +113,9 @@ TEST(Retry, OnTheMtasOwnGrid) {
       {"postfix", 0, 1200, 120, 2520},   // age 1200: 2400 -> 2520
       {"postfix", 0, 9000, 299, 13199},  // clamped to 4000: 13000 -> 13199
       {"postfix", 0, 300, 0, 600},       // phase 0: the old grid
-      // exim (message-level schedule): 15 min, up to the run at phase + k*1800.
-      {"exim", 0, 0, 900, 900},          // 900 is a run: taken at once
-      {"exim", 0, 0, 1000, 1000},
+      // exim: the next run strictly after now, at phase + k*1800 (the host records gate the tries).
+      {"exim", 0, 0, 900, 900},
+      {"exim", 0, 900, 900, 2700},       // the run at 900 is the one that failed
       {"exim", 0, 0, 0, 1800},
       // sendmail: the next run strictly after now.
       {"sendmail", 0, 100, 600, 600},

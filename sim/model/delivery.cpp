@@ -2,8 +2,12 @@
 // order, connect, session, defer, retry, bounce. Every connection ends in
 // attempt_ended; every message ends in end_message.
 #include <algorithm>
+#include <cmath>
 
 #include "model/world_impl.hpp"
+#include "mta/exim_retry.hpp"
+#include "mta/phase.hpp"
+#include "util/random.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -102,6 +106,7 @@ void World::Impl::arrive(std::uint32_t g, double now) {
   m.first_hop_done = false;
   m.waiting_retry = false;
   m.holds_delivery = false;
+  m.process = kArrivalProcess | m.id;  // delivered at once by a process of its own
   m.bytes = group.size ? draw(*group.size, group.sizes) : 0;
   ++submitted;
   observer->submitted(now);
@@ -125,8 +130,9 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
   }
   // Postfix: mail for a dead destination is deferred without a try.
   if (dest.dead_until > now) return defer(slot, now);
-  const auto queries = mta.resolver.queries();
-  const auto& r = mta.resolver.resolve_mx(m.domain, now, faults.servfail_set());
+  auto& resolver = resolvers[mta.resolver];
+  const auto queries = resolver.queries();
+  const auto& r = resolver.resolve_mx(m.domain, now, faults.servfail_set());
   for (auto name : r.cname_followed)
     if (cname_warned.insert(name).second)
       warnings.push_back(strip_dot(db.name(name)) +
@@ -142,13 +148,18 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
   m.targets.assign(r.targets.begin(), r.targets.end());
   mta.drop_self_and_worse(m.targets);
   if (m.targets.empty()) return bounce(slot, BounceReason::loops_to_self, now);
+  if (group.profile.memory == mta::HostMemory::host_status)
+    mta.policy->begin_process(util::Rng::derive(mta.seed, m.process).next());
   mta.order(m.targets, group.profile, now, m.order);
   m.cursor = 0;
   m.sessions_used = 0;
   m.connections = 0;
   m.host_failures = 0;
+  m.skipped = 0;
+  m.skipped_expired = 0;
+  m.timed_out = 0;
   // Queries that missed the cache delay the first connection.
-  if (group.dns_latency > 0 && mta.resolver.queries() != queries)
+  if (group.dns_latency > 0 && resolver.queries() != queries)
     return queue.push_message(now + group.dns_latency, EventKind::attempt_ready, slot, m.token);
   try_next(slot, now);
 }
@@ -160,7 +171,27 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
   while (m.cursor < m.order.size()) {
     if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
     const auto server = m.targets[m.order[m.cursor++]].address;
-    if (mta.skips(server, now)) continue;  // host memory: not tried until its time
+    if (profile.memory == mta::HostMemory::retry_records && server < mta.hosts.size() && mta.hosts[server].exim) {
+      // Exim: a host whose retry time has not come is skipped without a try.
+      auto& host = mtas[m.mta].hosts[server];
+      const auto status = mta::host_status(host.exim, now, m.retry.submitted);
+      if (status != mta::HostStatus::usable) {
+        ++m.skipped;
+        if (status == mta::HostStatus::unusable_expired) ++m.skipped_expired;
+        continue;
+      }
+      // Its retry time has come: one delivery tries it, the others wait for
+      // the record that try writes (sender.hpp, HostRecord::probe).
+      if (host.probe != HostRecord::kNoProbe) {
+        --m.cursor;
+        host.waiting.emplace_back(slot, m.token);
+        return;
+      }
+      host.probe = slot;
+    } else if (mta.skips(server, now, m.process,
+                         profile.memory != mta::HostMemory::host_status || profile.host_status_directory)) {
+      continue;  // host memory: not tried until its time
+    }
     return connect(slot, server, now);
   }
   all_failed(slot, now);
@@ -172,6 +203,12 @@ void World::Impl::all_failed(std::uint32_t slot, double now) {
   const auto& profile = groups[m.group].profile;
   if (profile.memory == mta::HostMemory::dead_destination && m.connections > 0 && m.host_failures == m.connections)
     mtas[m.mta].destination(m.domain).dead_until = now + profile.min_backoff;
+  if (profile.memory == mta::HostMemory::retry_records &&
+      mta::exim_verdict({.tried = static_cast<int>(m.host_failures),
+                         .tried_timed_out = m.timed_out,
+                         .skipped = m.skipped,
+                         .skipped_expired = m.skipped_expired}) == mta::EximVerdict::bounce)
+    return bounce(slot, BounceReason::expired, now);
   defer(slot, now);
 }
 
@@ -274,7 +311,16 @@ void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome out
                            .outcome = outcome});
   mta.connection_ended(s, outcome, m.attempt_start, now);
   if (host_failed(outcome)) ++m.host_failures;
-  mta.remember(s, outcome, groups[m.group].profile, m.domain, servers.size(), now);
+  if (mta.remember(s, outcome, groups[m.group].profile, m.domain, servers.size(), m.process, m.retry.submitted, now))
+    ++m.timed_out;
+  if (s < mta.hosts.size() && mta.hosts[s].probe == slot) {
+    // The try that others waited for has written its record: they look again.
+    auto& host = mta.hosts[s];
+    host.probe = HostRecord::kNoProbe;
+    for (const auto& [waiter, token] : host.waiting)
+      if (slab.current(waiter, token)) queue.push_message(now, EventKind::attempt_ready, waiter, token);
+    host.waiting.clear();
+  }
 }
 
 void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) {
@@ -301,6 +347,7 @@ void World::Impl::hand_to_relay(std::uint32_t slot, std::uint32_t s, double now)
   m.mta = relay;
   m.group = mtas[relay].group;
   m.retry = mta::RetryState{.submitted = now};
+  m.process = kArrivalProcess | m.id;
   attempt(slot, now);
 }
 
@@ -321,13 +368,21 @@ void World::Impl::connect_failed(std::uint32_t slot, std::uint32_t s, Outcome ou
 void World::Impl::defer(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   const auto& profile = groups[m.group].profile;
+  const auto& mta = mtas[m.mta];
   ++m.retry.failures;
   if (m.retry.first_failure < 0) m.retry.first_failure = now;
-  if (mta::expired(profile, m.retry, now)) return bounce(slot, BounceReason::expired, now);
+  // Exim gives up through its host retry records (all_failed); its message
+  // lifetime only ends mail that never reached a host (DNS failures).
+  const bool exim_hosts = profile.memory == mta::HostMemory::retry_records && m.host_failures + m.skipped > 0;
+  if (!exim_hosts && mta::expired(profile, m.retry, now)) return bounce(slot, BounceReason::expired, now);
   ++m.token;
   m.waiting_retry = true;
   observer->deferred(now);
-  queue.push_message(mta::next_retry(profile, m.retry, now), EventKind::attempt, slot, m.token);
+  const double next = mta::next_retry(profile, m.retry, now, mta.phase);
+  // Sendmail: the queue run that picks it up is a process of its own.
+  const double period = mta::timer_period(profile);
+  if (period > 0) m.process = 1 + static_cast<std::uint64_t>(std::llround((next - mta.phase) / period));
+  queue.push_message(next, EventKind::attempt, slot, m.token);
   release_delivery(slot, now);
 }
 

@@ -1,5 +1,8 @@
-// The model's clock: events in time order, ties broken by the order they
-// were pushed in. Message events carry the message's token so that an event
+// The model's clock: events in time order. At one instant, state changes
+// come first (a host going down or coming back, a fault starting or ending,
+// a zone update), in the order of the server or fault they concern; then
+// everything else in the order it was pushed in. So an attempt made at the
+// instant a host returns sees it up, whichever was scheduled first. Message events carry the message's token so that an event
 // made stale (a session cut by a crash, a backlog wait that got a session)
 // is skipped instead of searched for and removed.
 #pragma once
@@ -28,7 +31,7 @@ enum class EventKind : std::uint8_t {
 
 struct Event {
   double time;
-  std::uint64_t seq;  // push order
+  std::uint64_t seq;  // at one time: state changes by what they concern, then the rest in push order
   union {
     std::uint32_t slot;   // message events: the message's slot in the slab
     std::uint32_t group;  // arrival
@@ -77,12 +80,14 @@ class EventQueue {
   void push_fault(double time, EventKind kind, std::uint32_t fault) {
     Event e = make(time, kind);
     e.fault = fault;
+    e.seq = state_change_key(kFaultKeys + fault);
     push(e);
   }
   void push_server_state(double time, std::uint32_t server, bool up) {
     Event e = make(time, EventKind::server_state);
     e.server = server;
     e.up = up;
+    e.seq = state_change_key(server);
     push(e);
   }
 
@@ -107,10 +112,16 @@ class EventQueue {
   };
   using Queue = std::priority_queue<Event, std::vector<Event>, Later>;
 
+  // Other events' keys have the top bit set; a state change's key is what it
+  // concerns (servers first, then faults by index), then its push order.
+  static constexpr std::uint64_t kLater = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kFaultKeys = std::uint64_t{1} << 31;
+  std::uint64_t state_change_key(std::uint64_t concerns) const { return (concerns << 31) | (seq_ & 0x7fffffffU); }
+
   Event make(double time, EventKind kind) {
     Event e;
     e.time = time;
-    e.seq = seq_++;
+    e.seq = kLater | seq_++;
     e.slot = 0;
     e.token = 0;
     e.server = 0;

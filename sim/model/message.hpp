@@ -31,6 +31,12 @@ struct Message {
   std::uint32_t sessions_used = 0;  // sessions past EHLO that ended in 4xx/5xx, this attempt
   std::uint32_t connections = 0;    // connections made in this attempt
   std::uint32_t host_failures = 0;  // of those, the ones the host itself failed (no 2xx/4xx/5xx reply)
+  // Exim, this attempt: hosts skipped as "retry time not reached" (and of
+  // those, past their cutoff), and tried hosts whose retry item timed out.
+  std::uint16_t skipped = 0;
+  std::uint16_t skipped_expired = 0;
+  std::uint16_t timed_out = 0;
+  std::uint64_t process = 0;  // Sendmail: the process making this attempt (sender.hpp)
   std::uint32_t active_pos = 0;     // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
   std::vector<std::uint32_t> order;  // indices into targets, in try order

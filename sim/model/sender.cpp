@@ -26,33 +26,45 @@ void Mta::connection_ended(std::uint32_t server, Outcome outcome, double start, 
   policy->on_attempt_end(server, now, result, now - start);
 }
 
-void Mta::remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
-                   std::size_t servers, double now) {
+bool Mta::remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
+                   std::size_t servers, std::uint64_t process, double received, double now) {
   if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) {
     if (outcome == Outcome::accepted) destination(domain).dead_until = 0;
-    return;
+    return false;
   }
   if (outcome == Outcome::accepted) {
-    if (server < hosts.size()) hosts[server] = HostRecord{};
-    return;
+    if (server < hosts.size()) {  // forgotten; a try in progress and its waiters stay
+      auto& h = hosts[server];
+      h.skip_until = 0;
+      h.process = 0;
+      h.penalty = 0;
+      h.exim.reset();
+    }
+    return false;
   }
   // Only the host's own failures count: greylisting and 5xx concern the message.
-  if (!host_failed(outcome)) return;
+  if (!host_failed(outcome)) return false;
   if (hosts.empty()) hosts.resize(servers);
   auto& h = hosts[server];
   switch (profile.memory) {
-    case mta::HostMemory::retry_records:
-      if (h.first_failure < 0) h.first_failure = now;
-      h.last_gap = mta::exim_gap(now - h.first_failure, h.last_gap);
-      h.skip_until = now + h.last_gap;
+    case mta::HostMemory::retry_records: {
+      // retry.c: the record is updated once per try that reached the host;
+      // a host whose retry time has not come is skipped without a try.
+      const auto failure = mta::on_host_failure(h.exim, now, received);
+      h.exim = failure.record;
+      return failure.timed_out;
+    }
+    case mta::HostMemory::host_status:
+      h.skip_until = now + profile.host_status_timeout;
+      h.process = process;
       break;
-    case mta::HostMemory::host_status: h.skip_until = now + profile.host_status_timeout; break;
     case mta::HostMemory::route_penalty:
       ++h.penalty;
       h.skip_until = now + std::min(profile.penalty_unit * h.penalty * h.penalty, profile.penalty_max);
       break;
     default: break;
   }
+  return false;
 }
 
 }  // namespace mxsim::model

@@ -14,6 +14,7 @@
 
 #include "dns/resolver.hpp"
 #include "model/observer.hpp"
+#include "mta/exim_retry.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 #include "selection/policy.hpp"
@@ -69,16 +70,33 @@ struct Destination {
 // What one MTA remembers about one server across messages (host memory).
 struct HostRecord {
   double skip_until = 0;      // not tried before this time
-  double first_failure = -1;  // Exim: the retry record's first failure
-  double last_gap = 0;        // Exim: the previous retry gap
+  std::uint64_t process = 0;  // Sendmail: the process that knows it (see Mta::process)
   std::uint32_t penalty = 0;  // OpenSMTPD: the route penalty
+  std::optional<mta::HostRetryRecord> exim{};  // Exim: the host's retry record (mta/exim_retry.hpp)
+  // Exim: a host with a retry record is tried by one delivery at a time (a
+  // queue runner takes messages one after another, so the next one sees the
+  // record the last one wrote); the others wait for that try to end.
+  static constexpr std::uint32_t kNoProbe = ~std::uint32_t{0};
+  std::uint32_t probe = kNoProbe;  // the message slot trying it now
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> waiting{};  // (slot, token) of the others
 };
+
+// Sendmail keeps host status in the memory of one process (stock: no
+// HostStatusDirectory, sendmail/mci.c): the delivery process of one arriving
+// message, or one queue run. Process ids: queue runs count from 1 on the
+// MTA's own grid; an arriving message's process is kArrivalProcess | its id.
+inline constexpr std::uint64_t kArrivalProcess = std::uint64_t{1} << 63;
 
 struct Mta {
   util::Rng rng;
-  dns::Resolver resolver;
+  std::uint32_t resolver = 0;       // its caching resolver (World's list; several MTAs may share one)
   std::uint32_t group = 0;
   std::uint32_t index = 0;          // within its group
+  // Where its periodic timers fall: Postfix's deferred-queue scans, the
+  // queue runs of Exim and Sendmail happen at phase + k * period, counted
+  // from this MTA's own start (mta/phase.hpp).
+  double phase = 0;
+  std::uint64_t seed = 0;           // per MTA: Sendmail derives each process's mxrand seed from it
   int self_server = -1;             // a relay: its own server, dropped with worse MX (RFC 5321 §5.1)
   std::vector<Destination> destinations{};  // few: linear search
   std::vector<HostRecord> hosts{}; // by server; sized on the first failure
@@ -91,8 +109,11 @@ struct Mta {
     destinations.push_back(Destination{.domain = domain});
     return destinations.back();
   }
-  bool skips(std::uint32_t server, double now) const {
-    return server < hosts.size() && hosts[server].skip_until > now;
+  // Host memory that keeps this MTA off `server` now (Sendmail: only in the
+  // process that learnt it, unless `shared` by a host status directory).
+  bool skips(std::uint32_t server, double now, std::uint64_t process, bool shared) const {
+    if (server >= hosts.size() || hosts[server].skip_until <= now) return false;
+    return shared || hosts[server].process == process;
   }
 
   // RFC 5321 §5.1: an MTA that finds itself in the MX list drops its own
@@ -109,8 +130,9 @@ struct Mta {
   void connection_ended(std::uint32_t server, Outcome outcome, double start, double now);
   // Host memory: what this outcome teaches about the server (and, for
   // Postfix, about the destination `domain`).
-  void remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
-                std::size_t servers, double now);
+  // Returns true when an Exim host's retry item timed out with this failure.
+  bool remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
+                std::size_t servers, std::uint64_t process, double received, double now);
 };
 
 // The host itself failed the connection (no 2xx/4xx/5xx reply to the message).

@@ -1,11 +1,14 @@
 // The model's side of a scenario bound to its zone (scenario::Topology):
 // each server's run state, sender groups with their profiles, round trips
 // and recipient domains, their MTAs and selection policies, and relays.
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "model/world_impl.hpp"
+#include "mta/kernel.hpp"
+#include "mta/phase.hpp"
 #include "util/error.hpp"
 
 namespace mxsim::model {
@@ -25,44 +28,77 @@ void World::Impl::build_servers() {
   weights = std::make_shared<const std::vector<double>>(topology.weights());
 }
 
+// The loader has checked the profile, the policy and every override at
+// their own keys; a scenario built in code that names an unknown one is
+// reported at the group.
 Group World::Impl::make_group(const std::string& name, const std::string& profile_name,
                               const std::optional<std::string>& selection,
                               const std::vector<std::pair<std::string, double>>& overrides,
-                              const util::Location& where) {
+                              double kernel_limit, const util::Location& where) {
   Group group;
   group.name = name;
   try {
-    group.profile = mta::profile_by_name(profile_name);
-    group.selection = group.profile.selection;
-    if (selection) {
-      if (!selection::is_policy(*selection)) {
-        std::string known;
-        for (const auto& n : selection::policy_names()) known += (known.empty() ? "" : ", ") + n;
-        throw std::invalid_argument(
-            fmt::format("selection \"{}\" is unknown; known: {} (and health-aware:NAME)", *selection, known));
-      }
-      group.selection = *selection;
-    }
-    for (const auto& [parameter, value] : overrides) mta::apply_override(group.profile, parameter, value);
+    group.profile = mta::configured_profile(profile_name, overrides);
+    group.selection = selection.value_or(group.profile.selection);
+    if (!selection::is_policy(group.selection))
+      throw std::invalid_argument(fmt::format("unknown selection policy \"{}\"", group.selection));
   } catch (const std::invalid_argument& e) {
     throw util::InputError(where, fmt::format("senders \"{}\": {}", name, e.what()));
   }
+  // A silent host: the sending kernel stops retransmitting the SYN before a
+  // longer MTA timeout ends the wait (Exim spec, connect_timeout: "must be
+  // less than the system timeout"; mta/kernel.hpp).
+  group.profile.connect_timeout = mta::effective_connect_timeout(group.profile.connect_timeout, kernel_limit);
   return group;
 }
 
-void World::Impl::add_mtas(std::uint32_t g, std::uint32_t count) {
+// `shared_resolvers` > 0: the group's MTAs share that many caches (MTA i
+// uses cache i mod N), as an ISP's MTAs behind one recursive resolver do.
+void World::Impl::add_mtas(std::uint32_t g, std::uint32_t count, std::uint32_t shared_resolvers) {
+  const auto& group = groups[g];
+  const auto first_resolver = static_cast<std::uint32_t>(resolvers.size());
+  const std::uint32_t caches = shared_resolvers > 0 ? shared_resolvers : count;
+  for (std::uint32_t r = 0; r < caches; ++r) resolvers.emplace_back(&db);
+  // Each MTA's timers run from its own start: a phase uniform over one period
+  // from a stream of its own, unless the scenario fixes it (`queue_phase`).
+  const double period = mta::timer_period(group.profile);
   for (std::uint32_t i = 0; i < count; ++i) {
-    Mta mta{.rng = util::Rng::derive(options.seed, util::stable_hash("mta:" + groups[g].name), i),
-            .resolver = dns::Resolver(&db),
+    Mta mta{.rng = util::Rng::derive(options.seed, util::stable_hash("mta:" + group.name), i),
+            .resolver = first_resolver + i % caches,
             .group = g,
             .index = i};
+    util::Rng phases = util::Rng::derive(options.seed, util::stable_hash("phase:" + group.name), i);
+    mta.phase = group.profile.queue_phase >= 0 ? mta::normalize_phase(group.profile.queue_phase, period)
+                                                : mta::draw_phase(period, phases);
     selection::PolicyContext context;
     context.servers = static_cast<std::uint32_t>(servers.size());
     context.weights = weights;
     context.ipv6 = ipv6;
-    context.seed = mta.rng.next();  // Sendmail seeds its hash once per process
-    mta.policy = selection::make_policy(groups[g].selection, context);
+    context.seed = mta.rng.next();  // Sendmail: the seed its processes' mxrand seeds come from
+    mta.seed = context.seed;
+    mta.policy = selection::make_policy(group.selection, context);
     mtas.push_back(std::move(mta));
+  }
+}
+
+// At t = 0 a resolver in steady state holds each answer its MTAs use with a
+// remaining TTL uniform over (0, TTL] (dns: {caches: warm}, the default);
+// cold caches start empty and so all expire in step.
+void World::Impl::warm_resolvers() {
+  if (scenario.dns.caches == scenario::Caches::cold) return;
+  std::vector<dns::NameId> every_domain;
+  for (const auto& g : groups)
+    for (auto d : g.domains)
+      if (std::find(every_domain.begin(), every_domain.end(), d) == every_domain.end()) every_domain.push_back(d);
+  std::vector<bool> warmed(resolvers.size(), false);
+  for (const auto& mta : mtas) {
+    if (warmed[mta.resolver]) continue;
+    warmed[mta.resolver] = true;
+    const auto& group = groups[mta.group];
+    // A relay forwards mail for every recipient domain.
+    const auto& domains = group.relay_server >= 0 ? every_domain : group.domains;
+    util::Rng rng = util::Rng::derive(options.seed, util::stable_hash("resolver:" + group.name), mta.resolver);
+    for (auto d : domains) resolvers[mta.resolver].warm(d, 0.0, rng);
   }
 }
 
@@ -72,7 +108,7 @@ void World::Impl::build_relays() {
     auto& server = servers[s];
     if (server.spec.role != scenario::Role::relay) continue;
     Group group = make_group("relay:" + topology.servers()[s].host, server.spec.relay_profile, std::nullopt, {},
-                             server.spec.where);
+                             mta::kernel_connect_limit("linux"), server.spec.where);
     group.rate = 0;
     group.first_mta = static_cast<std::uint32_t>(mtas.size());
     group.mtas = 1;
@@ -81,7 +117,7 @@ void World::Impl::build_relays() {
     groups.push_back(std::move(group));
     const auto g = static_cast<std::uint32_t>(groups.size() - 1);
     server.relay_mta = static_cast<int>(mtas.size());
-    add_mtas(g, 1);
+    add_mtas(g, 1, 0);
     mtas.back().self_server = static_cast<int>(s);
   }
 }
@@ -89,7 +125,8 @@ void World::Impl::build_relays() {
 void World::Impl::build_groups() {
   std::uint32_t mta_count = 0;
   for (const auto& g : scenario.senders) {
-    Group group = make_group(g.name, g.profile, g.selection, g.overrides,
+    const double kernel_limit = g.os_connect_limit > 0 ? g.os_connect_limit : mta::kernel_connect_limit(g.os);
+    Group group = make_group(g.name, g.profile, g.selection, g.overrides, kernel_limit,
                              g.overrides.empty() ? g.where : g.overrides_where);
     group.dns_latency = g.dns_latency;
     group.rate = g.rate;
@@ -106,8 +143,10 @@ void World::Impl::build_groups() {
     groups.push_back(std::move(group));
   }
   mtas.reserve(mta_count);
-  for (std::uint32_t g = 0; g < groups.size(); ++g) add_mtas(g, groups[g].mtas);
+  for (std::uint32_t g = 0; g < groups.size(); ++g)
+    add_mtas(g, groups[g].mtas, static_cast<std::uint32_t>(scenario.senders[g].resolvers));
   build_relays();
+  warm_resolvers();
 }
 
 // Faults the model times itself; `down` ones the engine may time instead.

@@ -36,6 +36,8 @@ struct World::Impl {
   std::shared_ptr<const std::vector<double>> weights;
   std::vector<Group> groups;
   std::vector<Mta> mtas;
+  // Caching resolvers: one per MTA, or `senders[].resolvers` shared by a group's MTAs.
+  std::vector<dns::Resolver> resolvers;
 
   EventQueue queue;
   MessageSlab slab;
@@ -53,10 +55,12 @@ struct World::Impl {
   void build_servers();
   Group make_group(const std::string& name, const std::string& profile_name,
                    const std::optional<std::string>& selection,
-                   const std::vector<std::pair<std::string, double>>& overrides, const util::Location& where);
-  void add_mtas(std::uint32_t g, std::uint32_t count);
+                   const std::vector<std::pair<std::string, double>>& overrides, double kernel_limit,
+                   const util::Location& where);
+  void add_mtas(std::uint32_t g, std::uint32_t count, std::uint32_t shared_resolvers);
   void build_relays();
   void build_groups();
+  void warm_resolvers();
   void schedule_faults();
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----

@@ -233,12 +233,6 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
       fmt::format("unknown profile parameter \"{}\"; known: {}", parameter, join(override_names())));
 }
 
-double exim_gap(double elapsed, double last_gap) {
-  if (elapsed < 2 * 3600) return 15 * kMinute;                         // F,2h,15m
-  if (elapsed < 16 * 3600) return last_gap < 3600 ? 3600 : last_gap * 1.5;  // G,16h,1h,1.5
-  return 6 * 3600;                                                      // F,4d,6h
-}
-
 double timer_period(const Profile& profile) {
   switch (profile.retry) {
     case RetryRule::postfix_age:
@@ -268,12 +262,12 @@ double next_retry(const Profile& profile, RetryState& state, double now, double 
       next = tick_at_or_after(now + gap, phase, profile.queue_run_delay);
       break;
     }
-    case RetryRule::exim_rules: {
-      const double first = state.first_failure < 0 ? now : state.first_failure;
-      gap = exim_gap(now - first, state.last_gap);
-      next = tick_at_or_after(now + gap, phase, profile.queue_run_interval);
-      break;
-    }
+    case RetryRule::exim_rules:
+      // Exim's queue runner takes every deferred message at each run; the
+      // host retry records (mta/exim_retry.hpp) decide whether a run tries a
+      // host or leaves it "retry time not reached". The message keeps no
+      // schedule of its own (spec, "Retry configuration": retry processing
+      // is per host, not per message).
     case RetryRule::queue_run:
       // The next queue run strictly after now.
       next = tick_after(now, phase, profile.queue_run_interval);

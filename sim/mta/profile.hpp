@@ -14,7 +14,7 @@ namespace mxsim::mta {
 enum class RetryRule {
   fixed,          // next attempt a fixed interval after a failure
   postfix_age,    // now + clamp(age, min_backoff, max_backoff), rounded up to a queue scan
-  exim_rules,     // F,2h,15m; G,16h,1h,1.5; F,4d,6h from the first failure, rounded up to a queue run
+  exim_rules,     // every queue run; the host retry records (F,2h,15m; G,16h,1h,1.5; F,4d,6h) gate the tries
   queue_run,      // the next queue run (Sendmail -q30m)
   quadratic,      // OpenSMTPD: creation + retry_interval * n^2 after the n-th failure
 };
@@ -107,9 +107,5 @@ double timer_period(const Profile& profile);
 
 // True when a message that just failed at `now` has run out of time.
 bool expired(const Profile& profile, const RetryState& state, double now);
-
-// Exim's retry rules as a function of the time since the first failure:
-// the gap to the next try after one at `elapsed`, given the previous gap.
-double exim_gap(double elapsed, double last_gap);
 
 }  // namespace mxsim::mta

@@ -84,6 +84,7 @@ class SendmailHash final : public LevelPolicy {
  public:
   explicit SendmailHash(std::uint64_t seed) : seed_(seed) {}
   std::string_view name() const override { return "sendmail-hash"; }
+  void begin_process(std::uint64_t seed) override { seed_ = seed; }
 
  protected:
   void order_level(std::span<const dns::Target> targets, std::uint32_t* level, std::size_t n, double,

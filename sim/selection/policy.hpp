@@ -72,6 +72,10 @@ class Policy {
 
   // This MTA started an attempt at `server` (before the TCP connect).
   virtual void on_attempt_start(std::uint32_t server, double now);
+  // A new process of this MTA starts a delivery with `seed` (Sendmail seeds
+  // mxrand once per process: each queue run and each arriving message's
+  // delivery has its own). Policies without per-process state ignore it.
+  virtual void begin_process(std::uint64_t seed);
   // That attempt ended after `latency_s` seconds (connect to 250, or to the
   // failure). Exactly one end per start.
   virtual void on_attempt_end(std::uint32_t server, double now, Result result, double latency_s);

@@ -12,6 +12,7 @@ namespace mxsim::selection {
 
 Policy::~Policy() = default;
 void Policy::on_attempt_start(std::uint32_t, double) {}
+void Policy::begin_process(std::uint64_t) {}
 void Policy::on_attempt_end(std::uint32_t, double, Result, double) {}
 
 namespace {

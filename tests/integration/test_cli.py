@@ -193,11 +193,15 @@ class ProfilePredictions(unittest.TestCase):
         self.assertGreater(p50["postfix"], 30 * 0.99)
         self.assertLess(p50["postfix"], 60)
         self.assertAlmostEqual(timeouts["postfix"], 0.75, delta=0.05)
-        # The textbook MTA waits 5 min each time: the worst.
-        self.assertGreater(p50["rfc5321"], 300 * 0.99)
-        self.assertEqual(max(p50, key=p50.get), "rfc5321")
-        # Host memory: Exim, Sendmail and OpenSMTPD mostly skip the dead primary.
-        for p in ("exim", "sendmail", "opensmtpd"):
+        # The textbook MTA waits out the Linux kernel's 127 s SYN limit each time (its own 5 min is longer),
+        # and so does stock Sendmail, whose host status lives in one process: each arriving message is its own.
+        for p in ("rfc5321", "sendmail"):
+            self.assertGreater(p50[p], 127 * 0.99, p)
+            self.assertLess(p50[p], 127 + 5, p)
+            self.assertAlmostEqual(timeouts[p], 0.75, delta=0.05)
+        self.assertGreaterEqual(min(p50["rfc5321"], p50["sendmail"]), max(p50["postfix"], p50["exim"], p50["opensmtpd"]))
+        # Host memory shared across messages: Exim and OpenSMTPD mostly skip the dead primary.
+        for p in ("exim", "opensmtpd"):
             self.assertLess(p50[p], 10, p)
             self.assertLess(timeouts[p], 0.5 * timeouts["postfix"], p)
 
