@@ -6,18 +6,13 @@
 
 #include "model/world_impl.hpp"
 #include "mta/exim_retry.hpp"
+#include "scenario/text.hpp"
 #include "mta/phase.hpp"
 #include "util/random.hpp"
 
 namespace mxsim::model {
-namespace {
 
-std::string strip_dot(const std::string& name) {
-  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
-  return name;
-}
-
-}  // namespace
+using scenario::strip_dot;
 
 void World::Impl::run_until(double t) {
   Event e;

@@ -9,6 +9,11 @@
 
 namespace mxsim::scenario {
 
+std::string strip_dot(const std::string& name) {
+  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
+  return name;
+}
+
 std::string canonical_name(std::string_view text) {
   std::string name(text);
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -9,6 +9,9 @@
 
 namespace mxsim::scenario {
 
+// A name as reports show it: without the trailing dot of an absolute name.
+std::string strip_dot(const std::string& name);
+
 // Lower case with a trailing dot: names in the scenario are always absolute.
 std::string canonical_name(std::string_view text);
 

@@ -16,11 +16,6 @@ namespace {
 
 using util::InputError;
 
-std::string strip_dot(const std::string& name) {
-  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
-  return name;
-}
-
 // Locations a scenario made in code may lack: the entry's own then.
 const Location& or_else(const Location& where, const Location& fallback) {
   return where.line > 0 ? where : fallback;
