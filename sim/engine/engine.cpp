@@ -120,6 +120,14 @@ void start_world(const Platform& platform, Activities& activities, model::World&
     };
     const double horizon = world.horizon();
     auto last_report = std::chrono::steady_clock::now();
+    // Conservative look-ahead (fast sessions): between two host state
+    // changes SimGrid has nothing to tell the model, so the model runs its
+    // own events up to the next change without waking SimGrid; at a change
+    // SimGrid advances, its state-change signal reaches the model, and the
+    // model's same-instant rule puts it before any attempt at that time.
+    const auto& changes = platform.host_changes;
+    std::size_t next_change = 0;
+    double synced = -model::World::kNever;  // SimGrid has applied every change up to this time
     for (std::uint64_t step = 0;; ++step) {
       // Looking at the wall clock costs more than an event: every 4096 steps.
       if ((step & 4095) == 0 && (options.stop || options.progress)) {
@@ -140,7 +148,21 @@ void start_world(const Platform& platform, Activities& activities, model::World&
       if (next == model::World::kNever && (activities.in_flight() == 0 || world.in_flight() == 0)) break;
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
-      if (next > now && !sleep_until(next, now)) continue;
+      if (!network) {
+        while (next_change < changes.size() && changes[next_change] <= synced) ++next_change;
+        const double barrier = next_change < changes.size() ? changes[next_change] : model::World::kNever;
+        if (next < barrier && next < horizon) {
+          world.run_until(next);
+          drive.end = next;
+          continue;
+        }
+        // A change at or before `next`: SimGrid goes there first (a zero
+        // wait at the current instant lets it apply a change due now).
+        sleep_until(next, now);
+        synced = next;
+      } else if (next > now && !sleep_until(next, now)) {
+        continue;
+      }
       world.run_until(next);
       drive.end = next;
       if (next >= horizon) break;

@@ -163,8 +163,17 @@ struct Builder {
     for (std::uint32_t s = 0; s < platform.servers.size(); ++s)
       for (const auto& w : world.down_windows(s, bound)) windows[platform.servers[s]].push_back(w);
     int n = 0;
-    for (auto& [host, list] : windows)
-      host->set_state_profile(ProfileBuilder::from_string(fmt::format("down-{}", n++), state_profile(model::merge_windows(list)), -1));
+    for (auto& [host, list] : windows) {
+      const auto merged = model::merge_windows(list);
+      for (const auto& w : merged) {
+        platform.host_changes.push_back(w.start);
+        if (std::isfinite(w.end)) platform.host_changes.push_back(w.end);
+      }
+      host->set_state_profile(ProfileBuilder::from_string(fmt::format("down-{}", n++), state_profile(merged), -1));
+    }
+    std::sort(platform.host_changes.begin(), platform.host_changes.end());
+    platform.host_changes.erase(std::unique(platform.host_changes.begin(), platform.host_changes.end()),
+                                platform.host_changes.end());
   }
 
   std::vector<sg4::Link*> links_named(const scenario::Event& e) const {

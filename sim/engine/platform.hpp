@@ -34,6 +34,11 @@ struct Platform {
     double bandwidth;
   };
   std::vector<LinkChange> link_changes;
+
+  // When some server's host goes down or comes back, in time order: under
+  // fast sessions nothing else on the SimGrid side can change the model, so
+  // the engine runs the model on its own up to the next of these instants.
+  std::vector<double> host_changes;
 };
 
 // Builds the platform in the (not yet running) engine. Round-trip sessions
