@@ -56,6 +56,18 @@ def scenario(directory, duration="1m", name="s.yaml"):
     return write(os.path.join(directory, name), TINY.replace("duration: 1m", f"duration: {duration}"))
 
 
+def device(directory, name, minor):
+    """A character device of the mem driver (3: null, 7: full) in `directory`
+    when root may make one, else a link to /dev's: an mxsim that replaces
+    what it writes to then damages only the test's directory."""
+    path = os.path.join(directory, name)
+    if os.geteuid() == 0:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    else:
+        os.symlink(f"/dev/{name}", path)
+    return path
+
+
 def wait_for(condition, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,12 +83,7 @@ class OutputsInPlace(unittest.TestCase):
     def test_device_node_stays_a_device(self):
         with tempfile.TemporaryDirectory() as d:
             s = scenario(d)
-            if os.geteuid() == 0:
-                node = os.path.join(d, "null")
-                os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
-            else:  # a link to /dev/null: the link and the device stay
-                node = os.path.join(d, "null-link")
-                os.symlink("/dev/null", node)
+            node = device(d, "null", 3)
             r = mxsim("run", s, "--quiet", "--trace", node)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertTrue(stat.S_ISCHR(os.stat(node).st_mode), "the device was replaced")
@@ -194,7 +201,8 @@ class Collisions(unittest.TestCase):
     def test_paje_needs_a_regular_file(self):
         with tempfile.TemporaryDirectory() as d:
             s = scenario(d)
-            self.refused(d, "run", s, "--quiet", "--paje", "/dev/null", words=("--paje needs a regular file",))
+            null = device(d, "null", 3)
+            self.refused(d, "run", s, "--quiet", "--paje", null, words=("--paje needs a regular file",))
 
     def test_empty_paths_and_negative_seeds(self):
         with tempfile.TemporaryDirectory() as d:
@@ -252,11 +260,12 @@ class Failures(unittest.TestCase):
     def test_full_device_exits_2_naming_it(self):
         with tempfile.TemporaryDirectory() as d:
             s = scenario(d)
-            r = mxsim("run", s, "--quiet", "--trace", "/dev/full")
+            full_device = device(d, "full", 7)
+            r = mxsim("run", s, "--quiet", "--trace", full_device)
             self.assertEqual(r.returncode, 2, r.stderr)
-            self.assertIn("/dev/full", r.stderr)
-            self.assertTrue(stat.S_ISCHR(os.stat("/dev/full").st_mode))
-            with open("/dev/full", "w") as full:
+            self.assertIn(f"cannot write {full_device}: No space left on device", r.stderr)
+            self.assertTrue(stat.S_ISCHR(os.stat(full_device).st_mode))
+            with open(full_device, "w") as full:
                 r = mxsim("run", s, "--format", "json", stdout=full, stderr=subprocess.PIPE)
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn("stdout", r.stderr)
