@@ -3,6 +3,8 @@
 #include "app/children.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,10 +37,14 @@ pid_t start_self(const std::vector<std::string>& args, const fs::path& out, cons
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("cannot start a child process: {}", std::strerror(errno)));
   if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
+    // Only async-signal-safe calls between fork and exec. The child stops
+    // (SIGTERM: it writes what it has) when this process ends, even by
+    // SIGKILL; if that happened before prctl, it is already an orphan.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
     const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out_fd < 0 || err_fd < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) _exit(127);
@@ -104,8 +110,7 @@ void catch_stop_signals() {
   action.sa_handler = on_batch_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(signal, &action, nullptr);
 }
 
 int stop_signal() { return caught_signal.load(); }
@@ -123,11 +128,49 @@ TempDir::TempDir(const std::string& prefix) {
   if (!mkdtemp(pattern.data()))
     throw std::runtime_error(fmt::format("cannot create {}: {}", pattern, std::strerror(errno)));
   path_ = pattern;
+  start_sweeper();
+}
+
+// A grandchild, detached from this process's group, holds the read end of a
+// pipe whose write end only this process has: when this process ends,
+// however (SIGKILL included), the read sees end-of-file and the grandchild
+// removes the directory. Called before any thread or child exists.
+void TempDir::start_sweeper() {
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) {
+    const int error = errno;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    throw std::runtime_error(fmt::format("cannot watch {}: {}", path_.string(), std::strerror(error)));
+  }
+  const pid_t middle = fork();
+  if (middle == 0) {
+    if (fork() != 0) _exit(0);  // the grandchild is adopted by init: nobody has to reap it
+    setsid();
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(signal, SIG_IGN);
+    const int null = open("/dev/null", O_RDWR);
+    dup2(ends[0], STDIN_FILENO);
+    if (null >= 0) {
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
+    syscall(SYS_close_range, 3U, ~0U, 0U);  // the write end, locks, anything else held
+    char byte;
+    while (read(STDIN_FILENO, &byte, 1) != 0 && errno == EINTR) {
+    }
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    _exit(0);
+  }
+  close(ends[0]);
+  if (middle > 0) waitpid(middle, nullptr, 0);
+  sweeper_ = ends[1];  // without a sweeper (fork failed) the destructor alone cleans up
 }
 
 TempDir::~TempDir() {
   std::error_code ignored;
   fs::remove_all(path_, ignored);
+  if (sweeper_ >= 0) close(sweeper_);
 }
 
 void run_jobs(std::size_t count, std::size_t parallel, const std::function<ChildCommand(std::size_t)>& command,

@@ -11,8 +11,9 @@
 
 namespace mxsim::app {
 
-// SIGINT and SIGTERM from now on set stop_signal() instead of ending the
-// process; no SA_RESTART, so a blocking wait for children notices them.
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE from now on set stop_signal() instead
+// of ending the process; no SA_RESTART, so a blocking wait for children
+// notices them.
 void catch_stop_signals();
 // The signal caught (0: none yet).
 int stop_signal();
@@ -20,7 +21,9 @@ int stop_signal();
 // A whole file as text ("" when it cannot be read).
 std::string read_text(const std::filesystem::path& path);
 
-// A private directory under $TMPDIR (or /tmp), removed with its contents.
+// A private directory under $TMPDIR (or /tmp), removed with its contents
+// when this goes out of scope, or by a watcher process when this process
+// ends without that (SIGKILL).
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix);
@@ -30,7 +33,9 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void start_sweeper();
   std::filesystem::path path_;
+  int sweeper_ = -1;  // write end of the watcher's pipe
 };
 
 // One child run: `mxsim` with argv (argv[0] is the program name), its
@@ -52,7 +57,8 @@ struct JobEnd {
 // time, and calls finished() for each as it ends, in the order they end.
 // Needs catch_stop_signals(): after SIGINT or SIGTERM no job starts, the
 // running ones are sent SIGTERM, and a job cut short (exit 130 or 143, or
-// ended by a signal) is not reported; stop_signal() then says which. An
+// ended by a signal) is not reported; each child gets SIGTERM too when this
+// process ends, however it ends (PR_SET_PDEATHSIG); stop_signal() then says which. An
 // exception from command() or finished() terminates and reaps the children.
 void run_jobs(std::size_t count, std::size_t parallel, const std::function<ChildCommand(std::size_t)>& command,
               const std::function<void(const JobEnd&)>& finished);

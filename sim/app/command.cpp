@@ -1,8 +1,9 @@
-// The command registry, the version text and the atomic output file.
+// The command registry, the version text, and the names of the signals that
+// stop a command.
 #include "app/command.hpp"
 
 #include <algorithm>
-#include <stdexcept>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -38,24 +39,14 @@ std::string version_text() {
                      patch);
 }
 
-AtomicFile::AtomicFile(std::filesystem::path path)
-    : path_(std::move(path)), temp_(path_.string() + ".tmp"), out_(temp_) {
-  if (!out_) throw std::runtime_error(fmt::format("cannot write {}", temp_.string()));
-}
-
-AtomicFile::~AtomicFile() {
-  if (!committed_) {
-    out_.close();
-    std::error_code ignored;
-    std::filesystem::remove(temp_, ignored);
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    default: return "a signal";
   }
-}
-
-void AtomicFile::commit() {
-  out_.close();
-  if (!out_) throw std::runtime_error(fmt::format("cannot write {}", temp_.string()));
-  std::filesystem::rename(temp_, path_);
-  committed_ = true;
 }
 
 }  // namespace mxsim::app

@@ -2,8 +2,6 @@
 // registers itself here, so that adding one touches no other file.
 #pragma once
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -33,20 +31,9 @@ const std::vector<Command>& commands();
 // library it runs on (asked of the library, not of its headers).
 std::string version_text();
 
-// Writes to PATH.tmp and renames on commit(), so that a crash never leaves a
-// half file that looks whole.
-class AtomicFile {
- public:
-  explicit AtomicFile(std::filesystem::path path);
-  ~AtomicFile();
-  std::ostream& stream() { return out_; }
-  void commit();
-
- private:
-  std::filesystem::path path_;
-  std::filesystem::path temp_;
-  std::ofstream out_;
-  bool committed_ = false;
-};
+// A run stopped by a signal exits 128 + its number (130 SIGINT, 143 SIGTERM,
+// 129 SIGHUP, 141 SIGPIPE); its name for messages.
+inline int exit_code_for_signal(int signal) { return 128 + signal; }
+const char* signal_name(int signal);
 
 }  // namespace mxsim::app

@@ -4,9 +4,10 @@
 // row per run) and DIR/NAME.md (means with 95% confidence intervals).
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "app/children.hpp"
 #include "app/command.hpp"
+#include "app/output.hpp"
 #include "compare/compare.hpp"
 #include "scenario/scenario.hpp"
 #include "selection/policy.hpp"
@@ -80,9 +82,11 @@ fields empty), messages, first-hop and delivery p50/p99, delivery mean, timeouts
 per message, max/mean and Jain's index of the first domain's best preference level, and the highest
 utilization among its servers. Same command, same build: the same bytes.
 
-Progress goes to stderr when it is a terminal. SIGINT or SIGTERM: no new runs start, running ones are
-terminated, the finished runs are written and both files say that the table is incomplete.
-exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143 SIGTERM
+Progress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE: no new runs start,
+running ones are terminated, the finished runs are written and both files say that the table is
+incomplete. The runs end with this process, however it ends. One compare at a time writes into DIR.
+exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output that cannot be written,
+128 + N signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE)
 )";
     return kExitOk;
   }
@@ -95,14 +99,24 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
     if (!selection::is_policy(p)) throw po::error(fmt::format("--selection: unknown policy \"{}\" (see mxsim policies)", p));
   if (name.empty()) name = fs::path(scenario_paths.front()).stem().string();
   if (name.empty() || name.find('/') != std::string::npos) throw po::error("--name must be a plain file name");
+  if (out_dir.empty()) throw po::error("--out needs a path, not \"\"");
+  const auto csv_path = fs::path(out_dir) / (name + ".csv");
+  const auto md_path = fs::path(out_dir) / (name + ".md");
 
   // Every scenario must load: find out now, not after the other runs.
   std::vector<std::string> names, descriptions;
+  PathPlan plan;
   for (const auto& path : scenario_paths) {
     const auto s = scenario::load_file(path);
     names.push_back(s.name);
     descriptions.push_back(s.description);
+    plan.input("the scenario", path);
+    plan.input("a scenario's zone", s.zone_where.file);
+    if (s.platform) plan.input("a scenario's platform file", *s.platform);
   }
+  plan.output("the CSV file", csv_path.string());
+  plan.output("the table", md_path.string());
+  plan.check();
   std::vector<std::uint64_t> seeds;
   for (long r = 1; r <= replications; ++r) seeds.push_back(static_cast<std::uint64_t>(r));
   compare::Comparison table(names, descriptions, policies, seeds);
@@ -113,8 +127,9 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
       for (std::size_t r = 0; r < seeds.size(); ++r) todo.push_back({s, p, r});
 
   fs::create_directories(out_dir);
-  TempDir temp("mxsim-compare");
+  const DirectoryLock lock(out_dir);
   catch_stop_signals();
+  TempDir temp("mxsim-compare");
   const bool progress = isatty(STDERR_FILENO) != 0;
   auto out_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.json", j); };
   auto err_of = [&](std::size_t j) { return temp.path() / fmt::format("run-{}.err", j); };
@@ -161,24 +176,18 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input, 130 SIGINT, 143
       signal == 0 ? ""
                   : fmt::format("incomplete: interrupted by {} after {} of {} runs; the table covers the finished "
                                 "runs only",
-                                signal == SIGTERM ? "SIGTERM" : "SIGINT", done, todo.size());
-  const auto csv_path = fs::path(out_dir) / (name + ".csv");
-  const auto md_path = fs::path(out_dir) / (name + ".md");
-  {
-    AtomicFile file(csv_path);
-    file.stream() << compare::csv(table, note);
-    file.commit();
-  }
+                                signal_name(signal), done, todo.size());
+  write_output(csv_path.string(), compare::csv(table, note));
   const std::string md = fmt::format("# mxsim compare: {}\n\n", name) + compare::markdown(table, baseline, note);
-  {
-    AtomicFile file(md_path);
-    file.stream() << md;
-    file.commit();
+  write_output(md_path.string(), md);
+  if (!vm.count("quiet")) {
+    std::cout << md;
+    if (!flush_stdout() && errno != EPIPE && signal != SIGPIPE)
+      throw std::runtime_error(fmt::format("cannot write stdout: {}", std::strerror(errno)));
   }
-  if (!vm.count("quiet")) std::cout << md;
   fmt::print(stderr, "mxsim compare: {} runs ({} failed) written to {} and {}\n", done, failed, csv_path.string(),
              md_path.string());
-  if (signal != 0) return signal == SIGTERM ? kExitSigterm : kExitSigint;
+  if (signal != 0) return exit_code_for_signal(signal);
   return failed ? kExitFindings : kExitOk;
 }
 

@@ -1,5 +1,7 @@
 // mxsim's command line: finds the subcommand and runs it. Each subcommand
 // lives in its own file (run.cpp, validate.cpp, ...) and registers itself.
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "app/command.hpp"
+#include "app/output.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -40,7 +43,14 @@ int main(int argc, char** argv) {
   for (const auto& command : commands()) {
     if (name != command.name) continue;
     try {
-      return command.run(args);
+      const int code = command.run(args);
+      // A full disk behind `> file` fails the write, not the command: say so.
+      // (run, compare and sweep check their own stdout and exit 2 or 141.)
+      if (code <= kExitFindings && !flush_stdout()) {
+        fmt::print(stderr, "mxsim {}: cannot write stdout: {}\n", name, std::strerror(errno));
+        return kExitUsage;
+      }
+      return code;
     } catch (const mxsim::util::InputError& e) {
       fmt::print(stderr, "mxsim: {}\n", e.what());
     } catch (const boost::program_options::error& e) {

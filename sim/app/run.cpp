@@ -1,11 +1,16 @@
 // `mxsim run`: load a scenario, simulate it on SimGrid, print and write the reports.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <charconv>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +19,7 @@
 #include <fmt/ostream.h>
 
 #include "app/command.hpp"
+#include "app/output.hpp"
 #include "engine/engine.hpp"
 #include "report/writers.hpp"
 #include "scenario/scenario.hpp"
@@ -25,8 +31,11 @@ namespace fs = std::filesystem;
 namespace mxsim::app {
 namespace {
 
-// Set by SIGINT/SIGTERM: the run stops at its next check and writes what it
-// measured so far, marked "complete": false.
+constexpr const char* kReportFiles[] = {"summary.json", "servers.csv", "timeseries.csv", "queue.csv"};
+
+// Set by SIGINT, SIGTERM, SIGHUP or SIGPIPE, or by an output that cannot be
+// written: the run stops at its next check and writes what it measured so
+// far, marked "complete": false.
 std::atomic<bool> stop_requested{false};
 std::atomic<int> stop_signal{0};
 
@@ -35,18 +44,60 @@ extern "C" void on_stop_signal(int signal) {
   stop_requested.store(true);
 }
 
+// --seed as digits only: program_options reads "-1" into an unsigned as 2^64 - 1.
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw po::error(fmt::format("--seed must be a whole number from 0 to 18446744073709551615, not \"{}\"", text));
+  return seed;
+}
+
+// SimGrid writes the Paje trace to PATH.tmp itself (following links) and
+// renames it onto PATH: only a regular file path can take that.
+void check_paje_path(const std::string& paje) {
+  struct stat st {};
+  if (paje == "-" || (::stat(paje.c_str(), &st) == 0 && !S_ISREG(st.st_mode)))
+    throw po::error(fmt::format("--paje needs a regular file path: SimGrid writes {}.tmp and renames it onto {}, "
+                                "which would replace what is there",
+                                paje, paje));
+  const std::string temp = paje + ".tmp";
+  if (::lstat(temp.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw po::error(fmt::format("--paje: {} exists and is no regular file; SimGrid would write through it: remove "
+                                "it first",
+                                temp));
+}
+
+// What the run reads and writes: nothing it writes may be something it reads
+// or something else it writes.
+void check_paths(const std::string& scenario_path, const scenario::Scenario& scenario, const std::string& out_dir,
+                 const std::string& trace_path, const std::string& paje_path) {
+  PathPlan plan;
+  plan.input("the scenario", scenario_path);
+  plan.input("the scenario's zone", scenario.zone_where.file);
+  if (scenario.platform) plan.input("the scenario's platform file", *scenario.platform);
+  if (!out_dir.empty())
+    for (const char* name : kReportFiles) plan.output(fmt::format("--out's {}", name), (fs::path(out_dir) / name).string());
+  if (!trace_path.empty()) plan.output("--trace", trace_path);
+  if (!paje_path.empty()) {
+    plan.output("--paje", paje_path);
+    plan.output("--paje's temporary", paje_path + ".tmp");
+  }
+  plan.check();
+}
+
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim run SCENARIO [options]\n\nSimulate SCENARIO (a YAML file, see README.md) "
                                    "and print a summary.\n\noptions");
-  std::string scenario_path, out_dir, trace_path, paje_path, policy, format = "text";
-  std::uint64_t seed = 0;
+  std::string scenario_path, out_dir, trace_path, paje_path, policy, seed_text, format = "text";
   std::vector<std::string> limits;
   // clang-format off
   options.add_options()
       ("help,h", "describe the options")
-      ("seed", po::value<std::uint64_t>(&seed), "random seed (default: the scenario's `seed`, else 1)")
+      ("seed", po::value<std::string>(&seed_text), "random seed (default: the scenario's `seed`, else 1)")
       ("out", po::value<std::string>(&out_dir),
-       "directory to write summary.json, servers.csv, timeseries.csv and queue.csv into (created if missing)")
+       "directory to write summary.json, servers.csv, timeseries.csv and queue.csv into (created if missing; "
+       "one run at a time)")
       ("format", po::value<std::string>(&format)->default_value("text"),
        "what to print on stdout: text (human summary), json (summary.json) or csv (servers.csv)")
       ("quiet,q", "print nothing on stdout (files from --out are still written)")
@@ -55,7 +106,7 @@ int run_command(const std::vector<std::string>& args) {
        "(names: mxsim policies)")
       ("trace", po::value<std::string>(&trace_path),
        "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
-       "outcome, duration_s); off by default")
+       "outcome, duration_s); off by default; - for stdout (with --quiet)")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)")
       ("paje", po::value<std::string>(&paje_path),
        "write SimGrid's Paje trace of the run (hosts, links and their use over time) to this file, for Paje "
@@ -73,9 +124,12 @@ int run_command(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << options << "\nProgress goes to stderr when it is a terminal. SIGINT or SIGTERM stops the run: "
-                 "what was measured so far is written, marked \"complete\": false.\n"
-                 "exit codes: 0 success, 1 the run broke conservation, 2 unusable input, 130 SIGINT, 143 SIGTERM\n"
+    std::cout << options << "\nProgress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE "
+                 "stops the run: what was measured so far is written, marked \"complete\": false.\n"
+                 "Files are written under a random temporary name and renamed; a device, FIFO or /dev/stdout is "
+                 "written in place. An output that would overwrite an input or another output is refused.\n"
+                 "exit codes: 0 success, 1 the run broke conservation, 2 unusable input or an output that cannot be "
+                 "written, 128 + N signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE)\n"
               << "\nlimits (--limit NAME=VALUE; beyond one the scenario is unusable input):\n"
               << scenario::limit_help();
     return kExitOk;
@@ -84,18 +138,32 @@ int run_command(const std::vector<std::string>& args) {
   if (format != "text" && format != "json" && format != "csv")
     throw po::error(fmt::format("--format must be text, json or csv, not \"{}\"", format));
 
+  for (const char* option : {"out", "trace", "paje"})
+    if (vm.count(option) && vm[option].as<std::string>().empty())
+      throw po::error(fmt::format("--{} needs a path, not \"\"", option));
+  const bool quiet = vm.count("quiet") > 0;
+  if (trace_path == "-" && !quiet)
+    throw po::error("--trace - writes the trace on stdout: add --quiet, or the summary would go there too");
+  if (!paje_path.empty()) check_paje_path(paje_path);
+  const bool seed_given = vm.count("seed") > 0;
+  const std::uint64_t seed = seed_given ? parse_seed(seed_text) : 0;
   if (vm.count("selection") && !selection::is_policy(policy))
     throw po::error(fmt::format("--selection: unknown policy \"{}\" (see mxsim policies)", policy));
   auto scenario = scenario::load_file(scenario_path, scenario::parse_limits(limits));
   if (vm.count("selection"))
     for (auto& group : scenario.senders) group.selection = policy;
+  check_paths(scenario_path, scenario, out_dir, trace_path, paje_path);
+  std::optional<DirectoryLock> lock;
+  if (!out_dir.empty()) {
+    fs::create_directories(out_dir);
+    lock.emplace(out_dir);
+  }
+
   engine::Options run_options;
-  run_options.seed = vm.count("seed") ? seed : scenario.seed;
+  run_options.seed = seed_given ? seed : scenario.seed;
   run_options.sim_log = vm.count("sim-log") > 0;
   run_options.paje = paje_path;
   run_options.stop = &stop_requested;
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
   // Progress only for a person watching: never when stderr is a file or pipe.
   if (isatty(STDERR_FILENO)) {
     run_options.progress_interval_s = 2.0;
@@ -107,34 +175,46 @@ int run_command(const std::vector<std::string>& args) {
     };
   }
 
-  std::unique_ptr<AtomicFile> timeseries, queue;
+  // A write that fails (a full disk) stops the run: the rest would be lost too.
+  const auto stop_on_error = [] { stop_requested.store(true); };
+  // The trace first: opening a FIFO waits for its reader, and nothing else exists yet.
+  std::unique_ptr<OutputFile> trace, timeseries, queue;
+  if (!trace_path.empty()) {
+    trace = std::make_unique<OutputFile>(trace_path, stop_on_error);
+    run_options.trace = &trace->stream();
+  }
   if (!out_dir.empty()) {
-    fs::create_directories(out_dir);
-    timeseries = std::make_unique<AtomicFile>(fs::path(out_dir) / "timeseries.csv");
-    queue = std::make_unique<AtomicFile>(fs::path(out_dir) / "queue.csv");
+    timeseries = std::make_unique<OutputFile>((fs::path(out_dir) / "timeseries.csv").string(), stop_on_error);
+    queue = std::make_unique<OutputFile>((fs::path(out_dir) / "queue.csv").string(), stop_on_error);
     run_options.timeseries = &timeseries->stream();
     run_options.queue = &queue->stream();
   }
-  std::unique_ptr<AtomicFile> trace;
-  if (!trace_path.empty()) {
-    trace = std::make_unique<AtomicFile>(trace_path);
-    run_options.trace = &trace->stream();
-  }
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(signal, on_stop_signal);
   const auto result = engine::run(scenario, run_options);
-  if (trace) trace->commit();
   if (run_options.progress) fmt::print(stderr, "\r{:80}\r", "");
 
+  // Every output is tried, the reports first: a trace that cannot be written
+  // still leaves what was measured.
+  std::vector<std::string> failures;
+  auto commit = [&](OutputFile& file) {
+    try {
+      file.commit();
+    } catch (const std::runtime_error& e) {
+      failures.emplace_back(e.what());
+    }
+  };
   if (!out_dir.empty()) {
-    timeseries->commit();
-    queue->commit();
-    AtomicFile summary(fs::path(out_dir) / "summary.json");
+    commit(*timeseries);
+    commit(*queue);
+    OutputFile summary((fs::path(out_dir) / "summary.json").string());
     summary.stream() << report::summary_json_text(result.summary);
-    summary.commit();
-    AtomicFile servers(fs::path(out_dir) / "servers.csv");
+    commit(summary);
+    OutputFile servers((fs::path(out_dir) / "servers.csv").string());
     report::write_servers_csv(result.summary, servers.stream());
-    servers.commit();
+    commit(servers);
   }
-  if (!vm.count("quiet")) {
+  if (trace) commit(*trace);
+  if (!quiet) {
     if (format == "json") {
       std::cout << report::summary_json_text(result.summary);
     } else if (format == "csv") {
@@ -142,12 +222,20 @@ int run_command(const std::vector<std::string>& args) {
     } else {
       report::write_text(result.summary, std::cout);
     }
+    if (!flush_stdout()) {
+      // The reader of stdout went away: as a pipeline expects, stop quietly.
+      if (errno == EPIPE || stop_signal.load() == SIGPIPE) return exit_code_for_signal(SIGPIPE);
+      failures.push_back(fmt::format("cannot write stdout: {}", std::strerror(errno)));
+    }
   }
+  for (const auto& failure : failures) fmt::print(stderr, "mxsim run: {}\n", failure);
+  // A trace piped to a reader that went away is SIGPIPE's case, not bad input.
+  if (!failures.empty()) return stop_signal.load() == SIGPIPE ? exit_code_for_signal(SIGPIPE) : kExitUsage;
   if (!result.complete) {
     const int signal = stop_signal.load();
-    fmt::print(stderr, "mxsim: {}: interrupted at {} s simulated; the reports are partial (\"complete\": false)\n",
-               scenario_path, result.summary.simulated_s);
-    return signal == SIGTERM ? kExitSigterm : kExitSigint;
+    fmt::print(stderr, "mxsim: {}: interrupted by {} at {} s simulated; the reports are partial (\"complete\": "
+               "false)\n", scenario_path, signal_name(signal), result.summary.simulated_s);
+    return signal != 0 ? exit_code_for_signal(signal) : kExitSigint;
   }
   if (!result.conserved || result.deadlock) {
     fmt::print(stderr, "mxsim: {}: the run broke conservation of messages (submitted != delivered + bounced + "

@@ -4,9 +4,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include "app/children.hpp"
 #include "app/command.hpp"
+#include "app/output.hpp"
 #include "scenario/limits.hpp"
 #include "scenario/scenario.hpp"
 #include "sweep/sweep.hpp"
@@ -64,8 +66,8 @@ int sweep_command(const std::vector<std::string>& args) {
       ("shard", po::value<std::string>(&shard_text),
        "K/N: run only the K-th of N slices (point i belongs to slice i mod N + 1); join the slices' files with "
        "mxsim merge")
-      ("out,o", po::value<std::string>(&out_path), "the CSV file to write (default: stdout); written as FILE.tmp, "
-       "then renamed")
+      ("out,o", po::value<std::string>(&out_path), "the CSV file to write (default, or -: stdout); written under a "
+       "random temporary name, then renamed")
       ("runs", po::value<std::string>(&runs_dir),
        "also keep each point's run outputs (summary.json, servers.csv, ...) in DIR/point-I/")
       ("limit", po::value<std::vector<std::string>>(&limit_args),
@@ -96,15 +98,20 @@ CSV columns: point, points (the total), one column per key path, seed, status (o
 run broke it; error: it did not finish, fields empty), then the summary's main fields. Same sweep, same
 build: the same bytes, sharded and merged or not.
 
-Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT or SIGTERM: no
-new points start, running ones are terminated, the finished rows are written and the file ends with
-the line "# incomplete: ..." (mxsim merge refuses such a file).
-exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT, 143 SIGTERM
+Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP
+or SIGPIPE: no new points start, running ones are terminated, the finished rows are written and the
+file ends with the line "# incomplete: ..." (mxsim merge refuses such a file). The points' runs end
+with this process, however it ends.
+exit codes: 0 every point ok, 1 some point failed, 2 unusable input or an output that cannot be
+written, 128 + N signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE)
 )";
     return kExitOk;
   }
   if (sweep_path.empty()) throw po::error("missing SWEEP.yaml (see mxsim sweep --help)");
   if (jobs < 1 || jobs > 4096) throw po::error("--jobs must be from 1 to 4096");
+  for (const char* option : {"out", "runs"})
+    if (vm.count(option) && vm[option].as<std::string>().empty())
+      throw po::error(fmt::format("--{} needs a path, not \"\"", option));
   sweep::Shard shard;
   try {
     shard = sweep::parse_shard(shard_text);
@@ -115,6 +122,15 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   const auto limits = scenario::parse_limits(limit_args);
   const auto sweep = sweep::Sweep::load_file(sweep_path);
   const auto base = scenario::load_file(sweep.scenario_path(), limits);
+  if (!out_path.empty()) {
+    PathPlan plan;
+    plan.input("the sweep file", sweep_path);
+    plan.input("the sweep's scenario", sweep.scenario_path());
+    plan.input("the scenario's zone", base.zone_where.file);
+    if (base.platform) plan.input("the scenario's platform file", *base.platform);
+    plan.output("--out", out_path);
+    plan.check();
+  }
   std::vector<sweep::Point> todo;
   for (std::size_t i = 0; i < sweep.points(); ++i)
     if (shard.contains(i)) todo.push_back(sweep.point(i));
@@ -152,7 +168,7 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
     const sweep::Point& p = todo[slot];
     const std::string stem = fmt::format("point-{:0{}}", p.index, width);
     Job job{p, temp.path() / (stem + ".yaml"), temp.path() / (stem + ".json"), temp.path() / (stem + ".err")};
-    std::ofstream(job.scenario) << sweep.scenario_text(p);
+    write_output(job.scenario.string(), sweep.scenario_text(p));
     std::vector<std::string> argv{"mxsim", "run", job.scenario.string(), "--format", "json"};
     if (p.seed) argv.insert(argv.end(), {"--seed", std::to_string(*p.seed)});
     if (!runs_dir.empty()) argv.insert(argv.end(), {"--out", (fs::path(runs_dir) / stem).string()});
@@ -204,20 +220,20 @@ exit codes: 0 every point ok, 1 some point failed, 2 unusable input, 130 SIGINT,
   for (const auto& [index, row] : rows) text += row;
   if (signal != 0)
     text += fmt::format("{} interrupted by {} after {} of {} points{}; the rows above are the finished points\n",
-                        sweep::kIncompleteMarker, signal == SIGTERM ? "SIGTERM" : "SIGINT", rows.size(), todo.size(),
+                        sweep::kIncompleteMarker, signal_name(signal), rows.size(), todo.size(),
                         shard.n > 1 ? fmt::format(" (shard {}/{})", shard.k, shard.n) : "");
   if (out_path.empty()) {
-    std::cout << text << std::flush;
+    std::cout << text;
+    if (!flush_stdout() && errno != EPIPE && signal != SIGPIPE)
+      throw std::runtime_error(fmt::format("cannot write stdout: {}", std::strerror(errno)));
   } else {
     if (const auto parent = fs::path(out_path).parent_path(); !parent.empty()) fs::create_directories(parent);
-    AtomicFile file(out_path);
-    file.stream() << text;
-    file.commit();
+    write_output(out_path, text);
   }
   if (signal != 0) {
     fmt::print(stderr, "mxsim sweep: interrupted: {} of {} points written{}\n", rows.size(), todo.size(),
                out_path.empty() ? "" : " to " + out_path);
-    return signal == SIGTERM ? kExitSigterm : kExitSigint;
+    return exit_code_for_signal(signal);
   }
   return failed ? kExitFindings : kExitOk;
 }
@@ -229,7 +245,8 @@ int merge_command(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   std::string out_path;
   options.add_options()("help,h", "describe the options")(
-      "out,o", po::value<std::string>(&out_path), "the CSV file to write (default: stdout); written as FILE.tmp, then renamed");
+      "out,o", po::value<std::string>(&out_path),
+      "the CSV file to write (default, or -: stdout); written under a random temporary name, then renamed");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>(&paths));
   po::options_description all;
@@ -248,6 +265,13 @@ int merge_command(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (paths.empty()) throw po::error("missing SHARD.csv files (see mxsim merge --help)");
+  if (vm.count("out") && out_path.empty()) throw po::error("--out needs a path, not \"\"");
+  if (!out_path.empty()) {
+    PathPlan plan;
+    for (const auto& path : paths) plan.input("a shard", path);
+    plan.output("--out", out_path);
+    plan.check();
+  }
   std::vector<sweep::MergeInput> inputs;
   for (const auto& path : paths) {
     std::error_code ec;
@@ -265,11 +289,10 @@ int merge_command(const std::vector<std::string>& args) {
     return e.exit_code();
   }
   if (out_path.empty()) {
-    std::cout << text << std::flush;
+    std::cout << text;
+    if (!flush_stdout()) throw std::runtime_error(fmt::format("cannot write stdout: {}", std::strerror(errno)));
   } else {
-    AtomicFile file(out_path);
-    file.stream() << text;
-    file.commit();
+    write_output(out_path, text);
   }
   return kExitOk;
 }

@@ -3,6 +3,8 @@
 // Zone-update events are read the same way and swapped in later.
 #include "dns/zone.hpp"
 
+#include "dns/zone_text.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <ldns/ldns.h>
@@ -13,13 +15,13 @@
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace mxsim::dns {
 
 namespace {
 
-// RFC 2181 §8: a TTL with the top bit set is to be read as zero.
-constexpr std::uint32_t kMaxTtl = 0x7FFFFFFFu;
+using zone_text::kMaxTtl;
 // ldns 1.8.3 replaces a default TTL of 0 by 3600 when it builds a record, so
 // `$TTL 0` would be lost. We hand it this value instead; by the rule above
 // it reads back as 0 (an explicit TTL this large means 0 anyway).
@@ -27,77 +29,6 @@ constexpr std::uint32_t kZeroTtl = 0xFFFFFFFFu;
 constexpr std::uint32_t kDefaultTtl = 3600;  // ldns's own default without $TTL
 
 std::uint32_t clamp_ttl(std::uint32_t ttl) { return ttl > kMaxTtl ? 0 : ttl; }
-
-// A token of one text line, as the master-file syntax splits it: whitespace
-// separates, ';' outside quotes starts a comment, parentheses stand alone.
-struct Token {
-  std::string_view text;
-  int column = 1;  // 1-based within its line
-};
-struct Line {
-  std::string_view text;
-  std::vector<Token> tokens;
-};
-
-std::vector<Token> tokenize(std::string_view line) {
-  std::vector<Token> tokens;
-  const std::size_t n = line.size();
-  std::size_t i = 0;
-  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (i < n) {
-    const char c = line[i];
-    if (c == ';') break;
-    if (space(c)) {
-      ++i;
-      continue;
-    }
-    if (c == '(' || c == ')') {
-      tokens.push_back({line.substr(i, 1), static_cast<int>(i) + 1});
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    bool quoted = false;
-    while (i < n) {
-      const char d = line[i];
-      if (d == '\\') {
-        i += 2;
-        continue;
-      }
-      if (d == '"') {
-        quoted = !quoted;
-        ++i;
-        continue;
-      }
-      if (!quoted && (space(d) || d == ';' || d == '(' || d == ')')) break;
-      ++i;
-    }
-    i = std::min(i, n);
-    tokens.push_back({line.substr(start, i - start), static_cast<int>(start) + 1});
-  }
-  return tokens;
-}
-
-std::vector<Line> split_lines(std::string_view text) {
-  std::vector<Line> lines;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back({line, tokenize(line)});
-    if (end == text.size()) break;
-    pos = end + 1;
-  }
-  return lines;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Names are compared case-insensitively (RFC 4343); we store them lower case,
 // absolute, with the trailing dot.
@@ -126,12 +57,6 @@ std::string rdf_text(const ldns_rdf* rdf) {
   std::string out(s);
   std::free(s);
   return out;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // The parser state ldns updates between records; freed however we leave.
@@ -169,72 +94,60 @@ ZoneDb::Parsed ZoneDb::read(std::string_view text, const Location& where, const 
                             std::uint32_t default_ttl, const ZoneLimits& limits,
                             std::uint64_t records_before) {
   Parsed out;
-  const std::vector<Line> lines = split_lines(text);
   const int column_base = where.column > 0 ? where.column : 1;
   auto line_at = [&](std::size_t index) {
     Location at = where;
     at.line = where.line + static_cast<int>(index);
     return at;
   };
-  auto token_at = [&](std::size_t index, const Token& token) {
-    Location at = line_at(index);
-    at.column = column_base + token.column - 1;
-    return at;
+  auto problem_at = [&](const zone_text::Problem& problem) {
+    Location at = line_at(problem.line);
+    at.column = column_base + problem.column - 1;
+    return util::InputError(at, problem.message);
   };
-
-  // ldns 1.8.3 wraps an MX preference modulo 65536 without a word (70000
-  // becomes 4464), so the raw text is checked: the token after the type.
-  // ldns parsed the record, so its preference is there: the scan stops at it.
-  auto check_preference = [&](std::size_t first) {
-    bool seen_mx = false;
-    for (std::size_t li = first; li < lines.size(); ++li) {
-      const Line& line = lines[li];
-      std::size_t ti = 0;
-      // The owner field is present when the line does not start with blank.
-      if (li == first && !line.text.empty() && !std::isspace(static_cast<unsigned char>(line.text[0]))) ti = 1;
-      for (; ti < line.tokens.size(); ++ti) {
-        const Token& token = line.tokens[ti];
-        if (!seen_mx) {
-          seen_mx = iequals(token.text, "MX");
-          continue;
-        }
-        if (token.text == "(" || token.text == ")") continue;
-        const bool digits = !token.text.empty() && token.text.size() <= 5 &&
-                            std::all_of(token.text.begin(), token.text.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; });
-        if (!digits || std::stoul(std::string(token.text)) > 65535) {
-          throw util::InputError(token_at(li, token),
-                                 fmt::format("MX preference {} is out of range 0-65535", token.text));
-        }
-        return;
-      }
-    }
-  };
+  if (const auto nul = zone_text::find_nul(text)) throw problem_at(*nul);
+  const std::vector<zone_text::Line> lines = zone_text::split_lines(text);
 
   LdnsState st;
   std::uint32_t ttl = default_ttl == 0 ? kZeroTtl : default_ttl;
   st.origin = ldns_dname_new_frm_str(origin.c_str());
   if (st.origin == nullptr) throw std::invalid_argument("ZoneDb: bad origin " + origin);
   std::string buffer(text);
+  // ldns knows $ORIGIN and $TTL in capitals only; BIND reads them in any case.
+  for (const auto& line : lines) {
+    if (line.tokens.empty()) continue;
+    const std::string_view directive = line.tokens[0].text;
+    if (directive[0] != '$' || !(zone_text::iequals(directive, "$ORIGIN") || zone_text::iequals(directive, "$TTL")))
+      continue;
+    const auto offset = static_cast<std::size_t>(directive.data() - text.data());
+    for (std::size_t i = 0; i < directive.size(); ++i)
+      buffer[offset + i] = static_cast<char>(std::toupper(static_cast<unsigned char>(buffer[offset + i])));
+  }
   if (!buffer.empty()) st.fp = fmemopen(buffer.data(), buffer.size(), "r");
   if (!buffer.empty() && st.fp == nullptr) throw std::runtime_error("ZoneDb: fmemopen failed");
 
   int line_nr = 0;  // ldns counts the newlines it has consumed
+  std::size_t checked = lines.size();
   for (;;) {
     // ldns skips blank and comment lines before a record; the record starts
     // at the first line with a token. Nothing left but comments: done.
     std::size_t start = static_cast<std::size_t>(line_nr);
     while (start < lines.size() && lines[start].tokens.empty()) ++start;
     if (start >= lines.size() || st.fp == nullptr) break;
-    const Line& first = lines[start];
+    const zone_text::Line& first = lines[start];
+    // Messages point at a token and quote at most that token: the text may
+    // come from any file the scenario names.
     auto fail = [&](const std::string& why) {
-      throw util::InputError(line_at(start),
-                             fmt::format("{}: \"{}\"", why, trimmed(first.text)));
+      throw problem_at({.line = start, .column = first.tokens[0].column, .message = why});
     };
+    if (start != checked) {  // once per entry, however many comment lines ldns stops at first
+      if (const auto problem = zone_text::check_entry(lines, start)) throw problem_at(*problem);
+      checked = start;
+    }
 
     // A relative $ORIGIN is relative to the one before (RFC 1035 §5.1);
     // ldns would keep it relative, so keep the old one to append.
-    const bool origin_line = first.tokens[0].text == "$ORIGIN";
+    const bool origin_line = zone_text::iequals(first.tokens[0].text, "$ORIGIN");
     const std::unique_ptr<ldns_rdf, void (*)(ldns_rdf*)> before(
         origin_line ? ldns_rdf_clone(st.origin) : nullptr, &ldns_rdf_deep_free);
 
@@ -286,18 +199,14 @@ ZoneDb::Parsed ZoneDb::read(std::string_view text, const Location& where, const 
             break;
         }
         ldns_rr_free(rr);
-        if (rec.kind == Parsed::Kind::mx) check_preference(start);
         out.records.push_back(std::move(rec));
         break;
       }
       case LDNS_STATUS_SYNTAX_TTL: {
-        // ldns reads the value without checking it: "$TTL soon" would be 0.
+        // check_entry() made sure that the one value is a duration in range.
         const char* end = nullptr;
-        const std::string value = first.tokens.size() == 2 ? std::string(first.tokens[1].text) : std::string();
-        if (value.empty()) fail("$TTL needs exactly one value");
-        const std::uint32_t parsed = ldns_str2period(value.c_str(), &end);
-        if (end == nullptr || *end != '\0') fail(fmt::format("$TTL value {} is not a duration", value));
-        if (!out.first_ttl) out.first_ttl = clamp_ttl(parsed);
+        const std::uint32_t parsed = ldns_str2period(std::string(first.tokens[1].text).c_str(), &end);
+        if (!out.first_ttl) out.first_ttl = parsed;
         if (ttl == 0) ttl = kZeroTtl;
         break;
       }
@@ -312,15 +221,15 @@ ZoneDb::Parsed ZoneDb::read(std::string_view text, const Location& where, const 
         break;
       }
       case LDNS_STATUS_SYNTAX_EMPTY:
-        // The line has tokens (blank ones were skipped above), yet ldns found
-        // no record in them: a lone or unbalanced parenthesis.
+        // ldns stops at a comment line that starts with blank ("  ; note"):
+        // fine while it has not reached the record's line.
+        if (static_cast<std::size_t>(line_nr) <= start) break;
+        // The line has tokens, yet ldns found no record in them: a lone or
+        // unbalanced parenthesis.
         fail("Syntax error, no record here (an unbalanced parenthesis?)");
         break;
-      case LDNS_STATUS_SYNTAX_INCLUDE:
-        fail("$INCLUDE is not supported: paste the included records into the zone");
-        break;
       default:
-        fail(ldns_get_errorstr_by_id(status));
+        throw problem_at(zone_text::locate_ldns_error(lines, start, status));
     }
     if (std::feof(st.fp)) break;
     // ldns always consumes at least one line unless at the end; guard anyway.
@@ -333,6 +242,10 @@ ZoneDb::Update ZoneDb::build(const Parsed& parsed, const Location& where) {
   Update update;
   std::map<std::pair<NameId, Type>, std::shared_ptr<Rrset>> by_key;
   std::vector<std::pair<NameId, Type>> order;  // first appearance, for a stable update order
+  // Membership by hash, never by a scan of the list: one address may have
+  // 10^5 owners, one name 10^5 addresses (a scan made loading quadratic).
+  std::unordered_set<std::uint64_t> in_sets;  // owner_address() pairs in this update's A/AAAA sets
+  std::unordered_set<NameId> other_owners;
 
   for (const Parsed::Record& rec : parsed.records) {
     const NameId owner = intern(rec.owner);
@@ -348,8 +261,7 @@ ZoneDb::Update ZoneDb::build(const Parsed& parsed, const Location& where) {
         if (!update.negative_ttl) update.negative_ttl = rec.negative_ttl;
         [[fallthrough]];
       case Parsed::Kind::other:
-        if (std::find(update.other_names.begin(), update.other_names.end(), owner) == update.other_names.end())
-          update.other_names.push_back(owner);
+        if (other_owners.insert(owner).second) update.other_names.push_back(owner);
         continue;
     }
 
@@ -379,11 +291,15 @@ ZoneDb::Update ZoneDb::build(const Parsed& parsed, const Location& where) {
           owners_.emplace_back();
         }
         const AddressId id = it->second;
-        auto& owners = owners_[id];
-        if (std::find(owners.begin(), owners.end(), owner) == owners.end()) owners.push_back(owner);
+        // An address is A or AAAA, so (owner, address) also names the RRset.
+        const std::uint64_t pair = owner_address(owner, id);
+        if (owned_.insert(pair).second) {
+          owners_[id].push_back(owner);
+          if (addresses_by_name_.size() <= owner) addresses_by_name_.resize(owner + 1);
+          addresses_by_name_[owner].push_back(id);
+        }
         // An RRset is a set: the same address written twice is one record.
-        if (std::find(set->addresses.begin(), set->addresses.end(), id) == set->addresses.end())
-          set->addresses.push_back(id);
+        if (in_sets.insert(pair).second) set->addresses.push_back(id);
         break;
       }
       case Type::MX:
@@ -495,11 +411,9 @@ AddressId ZoneDb::find_address(std::string_view text) const {
 bool ZoneDb::is_ipv6(AddressId id) const { return addresses_[id].find(':') != std::string::npos; }
 
 std::vector<AddressId> ZoneDb::addresses_of(NameId name) const {
-  std::vector<AddressId> out;
-  for (AddressId id = 0; id < owners_.size(); ++id) {
-    const auto& owners = owners_[id];
-    if (std::find(owners.begin(), owners.end(), name) != owners.end()) out.push_back(id);
-  }
+  if (name >= addresses_by_name_.size()) return {};
+  std::vector<AddressId> out = addresses_by_name_[name];
+  std::sort(out.begin(), out.end());  // in address order, as callers have always had them
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -129,6 +130,13 @@ class ZoneDb {
   std::vector<std::string> addresses_;
   std::unordered_map<std::string, AddressId> address_ids_;
   std::vector<std::vector<NameId>> owners_;
+  // The same relation by name (in order of appearance), and as a set of
+  // owner_address() pairs: lookups in both directions without a scan.
+  std::vector<std::vector<AddressId>> addresses_by_name_;
+  std::unordered_set<std::uint64_t> owned_;
+  static std::uint64_t owner_address(NameId owner, AddressId address) {
+    return (std::uint64_t{owner} << 32) | address;
+  }
   std::vector<Node> nodes_;  // by NameId
   std::vector<Update> updates_;
   ZoneLimits limits_;
