@@ -45,12 +45,17 @@ TEST(Retry, ScheduleTable) {
       // sendmail: the next -q30m queue run.
       {"sendmail", 0, 100, 1, 0, 100, 1800},
       {"sendmail", 0, 100, 2, 0, 1800, 3600},
-      // opensmtpd: creation + 400 s * n^2.
+      // opensmtpd: creation + 400 s * n^2 (scheduler_ramqueue.c, BACKOFF_TRANSFER 400).
       {"opensmtpd", 0, 10, 1, 0, 10, 400},
       {"opensmtpd", 0, 10, 2, 0, 500, 1600},
       {"opensmtpd", 0, 10, 3, 0, 1700, 3600},
       {"opensmtpd", 0, 10, 4, 0, 3700, 6400},
-      {"opensmtpd", 0, 10, 1, 0, 1000, 1000},  // already past: at once
+      // An attempt that ran past its step: scheduler_next() moves to the first
+      // step strictly after now (while (t <= currtime) step++), not at once.
+      {"opensmtpd", 0, 10, 1, 0, 1000, 1600},   // step 1 (400) passed: step 2
+      {"opensmtpd", 0, 10, 1, 0, 400, 1600},    // exactly on step 1: not after it
+      {"opensmtpd", 0, 10, 2, 0, 5000, 6400},   // steps 2, 3 (1600, 3600) passed: step 4
+      {"opensmtpd", 100, 10, 3, 0, 3650, 3700}, // creation 100: step 3 at 3700 is still ahead
   };
   for (const auto& c : cases) {
     const auto p = profile_by_name(c.profile);

@@ -187,6 +187,37 @@ TEST(Loader, Defaults) {
   EXPECT_EQ(server.role, Role::final);
 }
 
+// `software:` sets sessions, backlog and overflow; the server's own keys
+// override it wherever they are written in the map.
+TEST(Loader, SoftwarePresetsAndExplicitKeys) {
+  const Scenario s = load_text(minimal("servers:\n"
+                                       "  mailhost1.example.com: {software: postfix}\n"
+                                       "  mailhost2.example.com: {sessions: 7, software: exim, overflow: drop}\n"),
+                               "x.yaml");
+  ASSERT_EQ(s.servers.size(), 2u);
+  EXPECT_EQ(s.servers[0].sessions, 100);
+  EXPECT_EQ(s.servers[0].backlog, 100);
+  EXPECT_EQ(s.servers[0].overflow, Overflow::drop);
+  EXPECT_EQ(s.servers[1].sessions, 7);                   // explicit, though written before the preset
+  EXPECT_EQ(s.servers[1].backlog, 0);                    // exim's preset
+  EXPECT_EQ(s.servers[1].overflow, Overflow::drop);      // explicit
+  const Scenario refuse = load_text(minimal("servers:\n  mailhost1.example.com: {overflow: refuse}\n"), "x.yaml");
+  EXPECT_EQ(refuse.servers[0].overflow, Overflow::refuse);
+}
+
+TEST(Loader, RejectStageAndGreylistMaxAge) {
+  const Scenario s = load_text(minimal("servers:\n"
+                                       "  mailhost1.example.com: {reject: {fraction: 0.5, at: greeting},"
+                                       " greylist: {max_age: 10d}}\n"
+                                       "  mailhost2.example.com: {reject: {fraction: 0.5}}\n"),
+                               "x.yaml");
+  using mxsim::scenario::ServerSpec;
+  EXPECT_EQ(s.servers[0].reject_at, ServerSpec::RejectAt::greeting);
+  EXPECT_EQ(s.servers[1].reject_at, ServerSpec::RejectAt::rcpt);  // the default
+  ASSERT_TRUE(s.servers[0].greylist.has_value());
+  EXPECT_DOUBLE_EQ(s.servers[0].greylist->max_age, 10 * 86400);
+}
+
 TEST(Loader, NamesAreCanonical) {
   const std::string zone =
       "zone: |\n"

@@ -244,21 +244,43 @@ const char* kTwoMx = R"(zone: |
   mailhost2  IN A    198.51.100.20
 )";
 
-TEST(World, RejectBouncesUnderEximAndMovesOnUnderPostfix) {
-  // A 5xx on every session at the primary: Exim returns the message
-  // (`rejected`), Postfix treats it like a 4xx and the backup takes it.
-  const auto scenario_for = [](const std::string& profile) {
-    return std::string("duration: 5m\n") + kTwoMx +
-           "servers:\n  mailhost1.example.com: {reject: {fraction: 1, code: 554}}\n"
-           "senders:\n  - {name: s, mtas: 5, profile: " + profile + ", rate: 2/s, to: example.com}\n";
-  };
-  const auto exim = run_model(scenario_for("exim"));
+std::string rejecting_primary(const std::string& profile, const std::string& at) {
+  return std::string("duration: 5m\n") + kTwoMx + "servers:\n  mailhost1.example.com: {reject: {fraction: 1, code: 554" +
+         at + "}}\n"
+         "senders:\n  - {name: s, mtas: 5, profile: " + profile + ", rate: 2/s, to: example.com}\n";
+}
+
+TEST(World, RejectAtRcptBouncesUnderEveryProfile) {
+  // A 5xx to MAIL, RCPT or DATA (the default `at: rcpt`) is permanent for
+  // every MTA: the message is returned and the backup never sees it.
+  for (const std::string profile : {"rfc5321", "postfix", "exim", "sendmail", "opensmtpd"}) {
+    const auto j = run_model(rejecting_primary(profile, ""));
+    EXPECT_EQ(j["bounces"]["rejected"], j["messages"]["submitted"]) << profile;
+    EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], 0) << profile;
+  }
+}
+
+TEST(World, RejectAtTheGreetingBouncesUnderEximAndMovesOnUnderPostfix) {
+  // A 554 banner: Exim fails the addresses (`rejected`); Postfix
+  // (smtp_skip_5xx_greeting = yes), Sendmail and OpenSMTPD try the backup.
+  const auto exim = run_model(rejecting_primary("exim", ", at: greeting"));
   EXPECT_EQ(exim["bounces"]["rejected"], exim["messages"]["submitted"]);
   EXPECT_EQ(server(exim, "mailhost2.example.com")["accepted"], 0);
-  const auto postfix = run_model(scenario_for("postfix"));
-  EXPECT_EQ(postfix["bounces"]["rejected"], 0);
-  EXPECT_EQ(server(postfix, "mailhost2.example.com")["accepted"], postfix["messages"]["submitted"]);
-  EXPECT_EQ(server(postfix, "mailhost1.example.com")["rejected"], postfix["messages"]["submitted"]);
+  for (const std::string profile : {"postfix", "sendmail", "opensmtpd"}) {
+    const auto j = run_model(rejecting_primary(profile, ", at: greeting"));
+    EXPECT_EQ(j["bounces"]["rejected"], 0) << profile;
+    EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], j["messages"]["submitted"]) << profile;
+    EXPECT_EQ(server(j, "mailhost1.example.com")["rejected"], j["messages"]["submitted"]) << profile;
+  }
+}
+
+TEST(World, AGreetingRejectCostsTwoRoundTrips) {
+  // SYN and the 554 banner (0.2 s at 100 ms), then the backup's 1.5 s session.
+  const auto j = run_model(std::string("duration: 1h\n") + kZone +
+                           "servers:\n  mailhost1.example.com: {reject: {fraction: 1, at: greeting}}\n"
+                           "  mailhost2.example.com: {service: 1s}\n"
+                           "senders:\n  - {name: s, mtas: 4, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com}\n");
+  EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.2 + 1.5, 1e-6);
 }
 
 TEST(World, RejectFractionIsBinomial) {
@@ -284,6 +306,24 @@ TEST(World, GreylistingPerSenderAndDomainDelaysOnlyTheFirstMessages) {
   EXPECT_LT(greylisted, 2 * 3 * 700);
   EXPECT_EQ(j["messages"]["delivered"], j["messages"]["submitted"]);
   EXPECT_LT(j["latency_s"]["delivery"]["p50"].get<double>(), 5.0);
+}
+
+TEST(World, APassedSenderIsNotGreylistedAgainAfterTheRetryWindow) {
+  // One MTA sending a message an hour to a greylisting MX (key mta-domain):
+  // once its triplet passed on the first day, steady traffic keeps it
+  // passed (postgrey renews last-seen), so days 2 and 3 add no 450. The
+  // first day's arrivals are the same in both runs (one arrival stream).
+  const auto days = [](int n) {
+    return run_model("duration: " + std::to_string(n) + "d\n" + kTwoMx +
+                     "servers:\n  mailhost1.example.com: {greylist: {}}\n"
+                     "  mailhost2.example.com: {greylist: {}}\n"
+                     "senders:\n  - {name: s, profile: postfix, rate: 1/h, to: example.com}\n");
+  };
+  const auto one = days(1);
+  const auto three = days(3);
+  EXPECT_GT(one["attempts"]["greylisted"].get<int>(), 0);
+  EXPECT_GT(three["messages"]["submitted"].get<int>(), one["messages"]["submitted"].get<int>() + 24);
+  EXPECT_EQ(three["attempts"]["greylisted"], one["attempts"]["greylisted"]);
 }
 
 TEST(World, RelayHoldsMailUntilThePrimaryReturns) {

@@ -355,7 +355,7 @@ void World::Impl::backlog_timeout(std::uint32_t slot, std::uint32_t s, double no
 
 void World::Impl::connect_failed(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
   attempt_ended(slot, s, outcome, now);
-  if (outcome == Outcome::rejected && groups[slab[slot].group].profile.on_5xx == mta::On5xx::bounce)
+  if (outcome == Outcome::rejected && rejection_bounces(servers[s].spec, groups[slab[slot].group].profile))
     return bounce(slot, BounceReason::rejected, now);
   try_next(slot, now);
 }

@@ -21,35 +21,53 @@ Answer Server::answer(const Caller& caller, double now) {
   if (refusing > 0) return fail(rtt, Outcome::refused);                         // RST to the SYN
   if (tempfailing > 0) return fail(2 * rtt, Outcome::tempfail);                 // 421 greeting
   if (session_free()) {
+    // A 5xx greeting comes before any command: greylisting never sees the
+    // attempt, and it counts as no session (Postfix's smtp_connect.c does not
+    // count it towards smtp_mx_session_limit).
+    const bool rejecting = spec.reject_fraction > 0;
+    if (rejecting && spec.reject_at == scenario::ServerSpec::RejectAt::greeting &&
+        rng.uniform() < spec.reject_fraction)
+      return fail(2 * rtt, Outcome::rejected);
     // Past the greeting and EHLO: greylisting answers the RCPT, a reject
-    // fault the greeting's successor; both count as a session used.
+    // at rcpt the MAIL, RCPT or DATA; both count as a session used.
     const double rcpt = (profile.round_trips - 1) * rtt;
     if (spec.greylist && greylisted(caller, now)) return refuse_session(rcpt, Outcome::greylisted);
-    if (spec.reject_fraction > 0 && rng.uniform() < spec.reject_fraction)
+    if (rejecting && spec.reject_at == scenario::ServerSpec::RejectAt::rcpt && rng.uniform() < spec.reject_fraction)
       return refuse_session(rcpt, Outcome::rejected);
     return Answer{.kind = Answer::Kind::session};
   }
   if (backlog_live < spec.backlog)  // the greeting waits for a session
     return Answer{.kind = Answer::Kind::backlog, .at = now + rtt + profile.command_timeout};
-  if (spec.overflow == scenario::Overflow::tempfail) return fail(2 * rtt, Outcome::busy_tempfail);
+  switch (spec.overflow) {
+    case scenario::Overflow::tempfail: return fail(2 * rtt, Outcome::busy_tempfail);  // 421 greeting
+    case scenario::Overflow::refuse: return fail(rtt, Outcome::refused);               // RST
+    case scenario::Overflow::drop: break;
+  }
   return fail(profile.connect_timeout, Outcome::timeout);  // overflow drop: the SYN is ignored
 }
 
-// True when greylisting answers 450 to this attempt.
+// True when greylisting answers 450 to this attempt: postgrey's
+// smtpd_access_policy (postgrey 1.37). A record is (first, last seen); a
+// triplet has passed once last - first >= delay, and a passed triplet stays
+// passed while it keeps coming. One that has not passed starts over when
+// retried more than the retry window after its first attempt. Records not
+// seen for max-age are forgotten (postgrey's nightly cleanup, here at once).
 bool Server::greylisted(const Caller& caller, double now) {
   const auto& rule = *spec.greylist;
-  const std::uint64_t key = rule.key == scenario::ServerSpec::Greylist::Key::message
-                                ? (std::uint64_t{1} << 63) | caller.message
-                                : (static_cast<std::uint64_t>(caller.mta) << 32) | caller.domain;
-  auto [it, first] = greylist.try_emplace(key, now);
-  if (first) return true;
-  const double age = now - it->second;
-  if (age < rule.delay) return true;
-  if (age > rule.window) {  // too late: greylisted anew
-    it->second = now;
-    return true;
+  const bool per_message = rule.key == scenario::ServerSpec::Greylist::Key::message;
+  const std::uint64_t key = per_message ? (std::uint64_t{1} << 63) | caller.message
+                                        : (static_cast<std::uint64_t>(caller.mta) << 32) | caller.domain;
+  auto [it, fresh] = greylist.try_emplace(key, GreylistEntry{.first = now, .last = now});
+  auto& entry = it->second;
+  if (!fresh) {
+    const bool passed = entry.last - entry.first >= rule.delay;
+    if (now - entry.last > rule.max_age || (!passed && now - entry.first > rule.window)) entry.first = now;
+    entry.last = now;
   }
-  if (rule.key == scenario::ServerSpec::Greylist::Key::message) greylist.erase(it);  // passed, forgotten
+  if (now - entry.first < rule.delay) return true;
+  // A message's triplet serves no other message: dropped once it passed, so
+  // that memory stays bounded by the messages in flight.
+  if (per_message) greylist.erase(it);
   return false;
 }
 

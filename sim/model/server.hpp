@@ -39,6 +39,12 @@ struct Answer {
   bool used_session = false;  // refused past EHLO (greylisting, 5xx): counts against session_limit
 };
 
+// One postgrey triplet's record: when it was first and last seen.
+struct GreylistEntry {
+  double first = 0;
+  double last = 0;
+};
+
 struct BacklogEntry {
   std::uint32_t slot;
   std::uint32_t token;
@@ -60,7 +66,7 @@ struct Server {
   std::deque<BacklogEntry> backlog;   // may hold stale entries; backlog_live counts the valid ones
   int backlog_live = 0;
   int relay_mta = -1;   // role relay: the MTA that forwards its mail
-  std::unordered_map<std::uint64_t, double> greylist;  // key -> first attempt
+  std::unordered_map<std::uint64_t, GreylistEntry> greylist;
 
   // A new connection at `now`: the README's table of server states, one
   // line per state, in the order a client meets them.
@@ -99,5 +105,13 @@ struct Server {
 };
 
 double draw(const scenario::Distribution& d, util::Rng& rng);
+
+// True when the `reject` 5xx of this server returns the message to its
+// sender: a 5xx to MAIL, RCPT or DATA is permanent for every MTA (RFC 5321
+// §4.2.1: 5yz, permanent negative completion); a 5xx greeting depends on
+// the profile (mta/profile.cpp, on_5xx_greeting).
+inline bool rejection_bounces(const scenario::ServerSpec& spec, const mta::Profile& profile) {
+  return spec.reject_at == scenario::ServerSpec::RejectAt::rcpt || profile.on_5xx_greeting == mta::On5xx::bounce;
+}
 
 }  // namespace mxsim::model

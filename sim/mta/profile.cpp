@@ -32,7 +32,7 @@ Profile rfc5321_profile() {
   p.retry = RetryRule::fixed;
   p.retry_interval = 30 * kMinute;       // §4.5.4.1: SHOULD be at least 30 minutes
   p.max_lifetime = 5 * kDay;             // §4.5.4.1: give up after at least 4-5 days
-  p.on_5xx = On5xx::next_mx;             // §5.1: try the next address when one fails
+  p.on_5xx_greeting = On5xx::next_mx;    // §5.1: try the next address when one fails
   p.memory = HostMemory::none;           // the textbook MTA keeps no host list
   return p;
 }
@@ -58,7 +58,11 @@ Profile postfix_profile() {
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
   p.queue_run_delay = 300;                   // queue_run_delay = 300s
   p.max_lifetime = 5 * kDay;                 // maximal_queue_lifetime = 5d
-  p.on_5xx = On5xx::next_mx;                 // smtp_skip_5xx_greeting = yes: 5xx greeting as 4xx
+  // smtp_skip_5xx_greeting = yes: smtp_proto.c (smtp_helo) turns a 5xx
+  // greeting into 400 and smtp_connect.c skips the host without counting it
+  // towards smtp_mx_session_limit; past the greeting smtp(8) says "no error
+  // will cause it to proceed to the next address": a 5xx there bounces.
+  p.on_5xx_greeting = On5xx::next_mx;
   // qmgr_queue.c: when every server of a destination fails, the destination
   // is "dead" and its mail is deferred unseen until minimal_backoff_time.
   p.memory = HostMemory::dead_destination;
@@ -79,7 +83,9 @@ Profile exim_profile() {
   p.queue_run_interval = 30 * kMinute;    // queue runner -q30m, the usual setting
   p.max_lifetime = 4 * kDay;              // F,4d,6h: give up 4 days after the first failure
   p.lifetime_from_first_failure = true;
-  p.on_5xx = On5xx::bounce;               // a 5xx is permanent for Exim
+  // A 5xx greeting fails every address ("SMTP error from remote mail server
+  // after initial connection: 554 ..." in its bounces: transports/smtp.c).
+  p.on_5xx_greeting = On5xx::bounce;
   p.memory = HostMemory::retry_records;   // retry.c: per-host retry records
   return p;
 }
@@ -98,7 +104,9 @@ Profile sendmail_profile() {
   p.retry = RetryRule::queue_run;
   p.queue_run_interval = 30 * kMinute;    // sendmail -q30m, the usual setting
   p.max_lifetime = 5 * kDay;              // Timeout.queuereturn = 5d
-  p.on_5xx = On5xx::next_mx;              // deliver.c: a 5xx greeting moves to the next MX
+  // usersmtp.c smtpinit(): a 5xx greeting goes to `unavailable` (the
+  // connection is not opened) and deliver.c moves to the next MX host.
+  p.on_5xx_greeting = On5xx::next_mx;
   p.memory = HostMemory::host_status;     // mci.c: host status cached
   p.host_status_timeout = 30 * kMinute;   // Timeout.hoststatus = 30m
   return p;
@@ -116,9 +124,10 @@ Profile opensmtpd_profile() {
   p.retry = RetryRule::quadratic;
   p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
   p.max_lifetime = 4 * kDay;                // expire 4d
-  // "session error" on a 5xx greeting (reference); the route is penalised
-  // and the next one tried, as for other session errors.
-  p.on_5xx = On5xx::next_mx;
+  // mta_session.c: a banner that is not 2xx is "BANNER rejected": mta_error()
+  // marks a route error (no message is tied to the session yet), and the
+  // next connection takes another route.
+  p.on_5xx_greeting = On5xx::next_mx;
   p.memory = HostMemory::route_penalty;     // mta.c: route disabled 15*penalty^2 s, max 1 h
   p.penalty_unit = 15;
   p.penalty_max = 3600;
@@ -274,8 +283,16 @@ double next_retry(const Profile& profile, RetryState& state, double now, double 
       gap = next - now;
       break;
     case RetryRule::quadratic: {
-      const double n = state.failures;
-      next = std::max(now, state.submitted + profile.retry_interval * n * n);
+      // scheduler_ramqueue.c (1.49), scheduler_next(): the step starts at the
+      // envelope's retry count (queue.c bumps it on each tempfail) and grows
+      // while creation + 400 * step^2 <= now, so an attempt that ran past its
+      // step waits for the next step in the future instead of going at once.
+      double n = state.failures;
+      next = state.submitted + profile.retry_interval * n * n;
+      while (next <= now) {
+        n += 1;
+        next = state.submitted + profile.retry_interval * n * n;
+      }
       gap = next - now;
       break;
     }

@@ -16,7 +16,7 @@ enum class RetryRule {
   postfix_age,    // now + clamp(age, min_backoff, max_backoff), rounded up to a queue scan
   exim_rules,     // every queue run; the host retry records (F,2h,15m; G,16h,1h,1.5; F,4d,6h) gate the tries
   queue_run,      // the next queue run (Sendmail -q30m)
-  quadratic,      // OpenSMTPD: creation + retry_interval * n^2 after the n-th failure
+  quadratic,      // OpenSMTPD: creation + retry_interval * k^2, the first such step after now, k >= n failures
 };
 
 // What an MTA remembers about failed hosts across messages.
@@ -28,7 +28,8 @@ enum class HostMemory {
   route_penalty,     // OpenSMTPD: a failed route is disabled 15*penalty^2 s, at most 1 h
 };
 
-// The reaction to a 5xx (greeting or a `reject` fault).
+// The reaction to a 5xx greeting. A 5xx to MAIL, RCPT or DATA is permanent
+// for every profile (model/server.hpp, rejection_bounces).
 enum class On5xx {
   bounce,   // the message is returned: bounce `rejected`
   next_mx,  // treated like a 4xx: try the next address, defer if none accepts
@@ -53,7 +54,7 @@ struct Profile {
   bool lifetime_from_first_failure = false;  // Exim counts the give-up time from the first failure
   double queue_run_interval = 0; // exim_rules, queue_run: attempts happen at queue runs
   int session_limit = 0;         // sessions past EHLO that end in 4xx/5xx per attempt; 0 = none
-  On5xx on_5xx = On5xx::next_mx;
+  On5xx on_5xx_greeting = On5xx::next_mx;
   HostMemory memory = HostMemory::none;
   double host_status_timeout = 0;  // host_status: how long a failed host is skipped
   double penalty_unit = 0;         // route_penalty: disabled penalty_unit * penalty^2 ...

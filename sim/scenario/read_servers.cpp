@@ -1,5 +1,6 @@
-// The `servers:` section: each server's sessions, backlog, service time,
-// role, greylisting, rejections and, for network sessions, uplink and processors.
+// The `servers:` section: each server's software preset, sessions, backlog,
+// service time, role, greylisting, rejections and, for network sessions,
+// uplink and processors.
 #include <fmt/format.h>
 
 #include <array>
@@ -7,6 +8,7 @@
 
 #include "mta/profile.hpp"
 #include "scenario/sections.hpp"
+#include "scenario/server_software.hpp"
 #include "scenario/text.hpp"
 
 namespace mxsim::scenario {
@@ -41,7 +43,10 @@ ServerSpec read_server(const Reader& r, const Entry& entry, const Scenario& scen
   const std::string path = fmt::format("servers[{}]", shown(entry.key));
   const Fields map = r.fields(entry.value, path, r.at(entry), "a map of server settings",
                               {"sessions", "backlog", "weight", "overflow", "service", "role", "relay",
-                               "greylist", "reject", "uplink", "cpu", "work"});
+                               "greylist", "reject", "uplink", "cpu", "work", "software"});
+  // The preset first: the server's own sessions, backlog and overflow override it.
+  if (const Entry* e = map.find("software"))
+    apply_software(spec, *server_software(r.choice(*e, child(path, "software"), server_software_names())));
   if (const Entry* e = map.find("sessions"))
     spec.sessions = static_cast<int>(r.integer(*e, child(path, "sessions"), 1, kMaxSessions));
   if (const Entry* e = map.find("backlog"))
@@ -54,9 +59,11 @@ ServerSpec read_server(const Reader& r, const Entry& entry, const Scenario& scen
     if (spec.weight <= 0 || spec.weight > kMaxWeight) r.fail_expected(*e, weight_path, expected);
   }
   if (const Entry* e = map.find("overflow")) {
-    static constexpr std::array<std::string_view, 2> kOverflows{"tempfail", "drop"};
-    spec.overflow =
-        r.choice(*e, child(path, "overflow"), kOverflows) == "drop" ? Overflow::drop : Overflow::tempfail;
+    static constexpr std::array<std::string_view, 3> kOverflows{"tempfail", "drop", "refuse"};
+    const auto overflow = r.choice(*e, child(path, "overflow"), kOverflows);
+    spec.overflow = overflow == "drop"     ? Overflow::drop
+                    : overflow == "refuse" ? Overflow::refuse
+                                           : Overflow::tempfail;
   }
   if (const Entry* e = map.find("service")) {
     static constexpr DistributionUnits kServiceUnits{"a duration", "the mean service time, e.g. mean: 200ms",
@@ -82,11 +89,13 @@ ServerSpec read_server(const Reader& r, const Entry& entry, const Scenario& scen
   }
   if (const Entry* e = map.find("greylist")) {
     const auto gl_path = child(path, "greylist");
-    const Fields gl =
-        r.fields(e->value, gl_path, r.at(*e), "a map {delay, window, key}", {"delay", "window", "key"});
+    const Fields gl = r.fields(e->value, gl_path, r.at(*e), "a map {delay, window, max_age, key}",
+                               {"delay", "window", "max_age", "key"});
     ServerSpec::Greylist greylist;
     if (const Entry* d = gl.find("delay")) greylist.delay = r.duration(*d, child(gl_path, "delay"), false);
     if (const Entry* w = gl.find("window")) greylist.window = r.duration(*w, child(gl_path, "window"), true);
+    if (const Entry* m = gl.find("max_age"))
+      greylist.max_age = r.duration(*m, child(gl_path, "max_age"), true);
     if (greylist.window <= greylist.delay)
       fail(gl.where, gl_path, "window must be longer than delay: retries are accepted between the two");
     if (const Entry* k = gl.find("key")) {
@@ -99,13 +108,19 @@ ServerSpec read_server(const Reader& r, const Entry& entry, const Scenario& scen
   }
   if (const Entry* e = map.find("reject")) {
     const auto rj_path = child(path, "reject");
-    const Fields rj = r.fields(e->value, rj_path, r.at(*e), "a map {fraction, code}", {"fraction", "code"});
+    const Fields rj =
+        r.fields(e->value, rj_path, r.at(*e), "a map {fraction, code, at}", {"fraction", "code", "at"});
     const Entry& fraction = r.required(rj, "fraction", "the share of sessions rejected, e.g. fraction: 0.01");
     spec.reject_fraction = r.number(fraction, child(rj_path, "fraction"), "expected a number from 0 to 1");
     if (!(spec.reject_fraction >= 0 && spec.reject_fraction <= 1))
       r.fail_expected(fraction, child(rj_path, "fraction"), "expected a number from 0 to 1");
     if (const Entry* c = rj.find("code"))
       spec.reject_code = static_cast<int>(r.integer(*c, child(rj_path, "code"), 500, 599));
+    if (const Entry* a = rj.find("at")) {
+      static constexpr std::array<std::string_view, 2> kStages{"greeting", "rcpt"};
+      spec.reject_at = r.choice(*a, child(rj_path, "at"), kStages) == "greeting" ? ServerSpec::RejectAt::greeting
+                                                                                 : ServerSpec::RejectAt::rcpt;
+    }
   }
   if (const Entry* e = map.find("uplink")) spec.uplink = read_link(r, *e, child(path, "uplink"), scenario);
   const Entry* cpu = map.find("cpu");

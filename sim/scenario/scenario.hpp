@@ -44,7 +44,12 @@ struct CpuSpec {
   double speed = 1e9;  // flop/s per core
 };
 
-enum class Overflow { tempfail, drop };
+// What a full server (sessions and backlog taken) does with one more connection.
+enum class Overflow {
+  tempfail,  // 421 at the greeting
+  drop,      // the SYN is not answered
+  refuse,    // a TCP reset
+};
 enum class Role { final, relay };
 
 struct ServerSpec {
@@ -59,18 +64,25 @@ struct ServerSpec {
   std::string relay_profile;  // role relay: the profile the relay forwards with
   double relay_rtt = 0.05;    // role relay: round trip from the relay to the better MX hosts
 
-  // Greylisting (postgrey): the first attempt of each key gets 450; retries
-  // after `delay` and within `window` of the first pass.
+  // Greylisting as postgrey does it (model/server.cpp, Server::greylisted):
+  // the first attempt of each key gets 450; a retry at least `delay` after
+  // the first passes, unless it comes more than `window` after the first;
+  // a key that passed keeps passing until `max_age` goes by without traffic.
   struct Greylist {
-    double delay = 300;      // postgrey --delay=300
-    double window = 2 * 86400;  // postgrey --max-age... retry window 2 d
+    double delay = 300;           // postgrey --delay=300 (s)
+    double window = 2 * 86400;    // postgrey --retry-window=2 (days)
+    double max_age = 35 * 86400;  // postgrey --max-age=35 (days since last seen)
     enum class Key { mta_domain, message } key = Key::mta_domain;
   };
   std::optional<Greylist> greylist;
 
-  // Permanent failures: this fraction of sessions gets `code` (5xx).
+  // Permanent failures: this fraction of sessions gets `code` (5xx), as the
+  // greeting or as the reply to MAIL, RCPT or DATA (the sender's reaction
+  // differs: model/server.hpp, rejection_bounces).
+  enum class RejectAt { greeting, rcpt };
   double reject_fraction = 0;
   int reject_code = 550;
+  RejectAt reject_at = RejectAt::rcpt;
 
   // The `network` session model (engine: {sessions: network}).
   std::optional<LinkSpec> uplink;     // the server's access link
