@@ -12,27 +12,26 @@ Answer Server::answer(const Caller& caller, double now) {
   auto fail = [now](double after, Outcome outcome) {
     return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after};
   };
-  // Refused past the greeting and EHLO.
-  auto refuse_session = [now](double after, Outcome outcome) {
-    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after, .used_session = true};
-  };
   if (!up) return fail(profile.connect_timeout, Outcome::timeout);              // no answer to SYN
   if (!caller.route_up) return fail(profile.connect_timeout, Outcome::timeout); // a link on the way is down
   if (refusing > 0) return fail(rtt, Outcome::refused);                         // RST to the SYN
   if (tempfailing > 0) return fail(2 * rtt, Outcome::tempfail);                 // 421 greeting
-  if (session_free()) {
-    // Past the greeting and EHLO: greylisting answers the RCPT, a reject
-    // fault the greeting's successor; both count as a session used.
-    const double rcpt = (profile.round_trips - 1) * rtt;
-    if (spec.greylist && greylisted(caller, now)) return refuse_session(rcpt, Outcome::greylisted);
-    if (spec.reject_fraction > 0 && rng.uniform() < spec.reject_fraction)
-      return refuse_session(rcpt, Outcome::rejected);
-    return Answer{.kind = Answer::Kind::session};
-  }
+  if (session_free()) return transaction(caller, (profile.round_trips - 1) * rtt, now);  // past EHLO
   if (backlog_live < spec.backlog)  // the greeting waits for a session
     return Answer{.kind = Answer::Kind::backlog, .at = now + rtt + profile.command_timeout};
   if (spec.overflow == scenario::Overflow::tempfail) return fail(2 * rtt, Outcome::busy_tempfail);
   return fail(profile.connect_timeout, Outcome::timeout);  // overflow drop: the SYN is ignored
+}
+
+Answer Server::transaction(const Caller& caller, double rcpt, double now) {
+  // Greylisting answers the RCPT, a reject fault the greeting's successor;
+  // both count as a session used.
+  auto refuse_session = [now, rcpt](Outcome outcome) {
+    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + rcpt, .used_session = true};
+  };
+  if (spec.greylist && greylisted(caller, now)) return refuse_session(Outcome::greylisted);
+  if (spec.reject_fraction > 0 && rng.uniform() < spec.reject_fraction) return refuse_session(Outcome::rejected);
+  return Answer{.kind = Answer::Kind::session};
 }
 
 // True when greylisting answers 450 to this attempt.

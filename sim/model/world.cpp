@@ -75,7 +75,11 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
   // connections waiting in the backlog until their greeting deadline.
   while (!server.active.empty()) {
     const auto slot = server.active.back();
+    // A connection kept for a message that has not used it yet just closes:
+    // that message tries its addresses as usual.
+    const bool unused = slab[slot].kept_server == s;
     release_session(slot, s, now);
+    if (unused) continue;
     auto& m = slab[slot];
     ++m.token;
     queue.push_failure(now + groups[m.group].profile.command_timeout, slot, m.token, s, Outcome::timeout);
