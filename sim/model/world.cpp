@@ -172,6 +172,14 @@ std::uint64_t World::bounced() const { return impl_->bounced; }
 std::uint64_t World::in_flight() const { return impl_->in_flight(); }
 const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
 
+int World::concurrency_window(std::uint32_t group, std::uint32_t mta, std::string_view domain) const {
+  const auto& w = *impl_;
+  const auto name = w.db.find_name(domain);
+  for (const auto& d : w.mtas[w.groups[group].first_mta + mta].destinations)
+    if (d.domain == name) return d.window.dead() ? 0 : d.window.window();
+  return -1;
+}
+
 double run_standalone(World& world) {
   double end = 0;
   for (double t = world.next_time(); t != World::kNever && t <= world.horizon(); t = world.next_time()) {
