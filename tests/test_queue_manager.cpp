@@ -126,7 +126,9 @@ events:
   const double death = log.attempts[2].end;
   EXPECT_NEAR(death, first[2] + 30, 1e-9);
   for (double t : log.connections) {
-    if (t > first.back()) EXPECT_GE(t, death + 300);
+    if (t > first.back()) {
+      EXPECT_GE(t, death + 300);
+    }
   }
 }
 
