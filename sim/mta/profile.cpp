@@ -95,7 +95,13 @@ Profile exim_profile() {
   p.command_timeout = 5 * kMinute;        // smtp transport command_timeout = 5m
   p.address_limit = 5;                    // hosts_max_try = 5 (hosts_max_try_hardlimit 50)
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  // No limit: an arriving message is delivered by a process of its own and
+  // "Exim has no central queue manager" (spec, remote_max_parallel, which
+  // only parallelises one message's hosts: 2 before 4.97, 4, 6 from 4.100).
+  // Not modelled: a queue runner delivers one message at a time (at most
+  // queue_run_max = 5 runners) and passes its connection to messages waiting
+  // for the same host (wait-<transport> hints, connection_max_messages = 500).
+  p.destination_concurrency = 0;
   p.retry = RetryRule::exim_rules;
   p.queue_run_interval = 30 * kMinute;    // queue runner -q30m, the usual setting
   p.max_lifetime = 4 * kDay;              // F,4d,6h: give up 4 days after the first failure
@@ -115,7 +121,11 @@ Profile sendmail_profile() {
   p.command_timeout = 5 * kMinute;        // Timeout.initial = 5m
   p.address_limit = 0;                    // tries every MX
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  // No limit: one delivery process per arriving message (deliver.c). Not
+  // modelled: a queue run delivers its messages one after another, keeping
+  // ConnectionCacheSize = 2 connections (the mc default) idle up to
+  // ConnectionCacheTimeout = 5m for the next ones.
+  p.destination_concurrency = 0;
   p.retry = RetryRule::queue_run;
   p.queue_run_interval = 30 * kMinute;    // sendmail -q30m, the usual setting
   p.max_lifetime = 5 * kDay;              // Timeout.queuereturn = 5d
@@ -133,7 +143,11 @@ Profile opensmtpd_profile() {
   p.command_timeout = 300;                  // mta I/O timeout 300 s
   p.address_limit = 0;                      // tries every route
   p.round_trips = 5;                        // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;            // unconfirmed in the reference: no limit
+  // No per-destination window. Not modelled: limit.c's connection limits
+  // (max-conn-per-route 5, per-host 10, per-relay and per-domain 100, one
+  // connection on a new route until it is validated, 5 s between connects
+  // on a route) and sessions of up to max-mail-per-session = 100 messages.
+  p.destination_concurrency = 0;
   p.retry = RetryRule::quadratic;
   p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
   p.max_lifetime = 4 * kDay;                // expire 4d
