@@ -36,6 +36,12 @@ for entry in "${runs[@]}"; do
     --png-dir "$gallery" --prefix "$name-" --until "$until"
 done
 
+# Postfix's slow start and connection reuse after an outage.
+rm -rf results/runs/slow-start
+"$mxsim" run scenarios/slow-start.yaml --out results/runs/slow-start --quiet
+"$python" scripts/plot_connections.py results/runs/slow-start --scenario scenarios/slow-start.yaml \
+  -o "$gallery/slow-start-connections.png"
+
 "$python" scripts/plot_latency_cdf.py results/runs/seed-failover results/runs/seed-balance \
   results/runs/backup-takeover results/runs/ttl-change -o "$gallery/latency-cdf-all.png"
 

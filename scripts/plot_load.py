@@ -46,7 +46,8 @@ def plot(run, path, title=None):
         colour = f"C{sorted({str(v.get('preference')) for v in servers}).index(str(x.get('preference')))}"
         left.bar(i, share, color=colour, alpha=0.85)
         if n:
-            left.errorbar(i, share, yerr=[[max(0.0, share - lo)], [max(0.0, hi - share)]], color="black", capsize=4)  # rounding at 0 and 1
+            # Rounding can put the Wilson bound a hair inside a share of 0 or 1.
+            left.errorbar(i, share, yerr=[[max(share - lo, 0.0)], [max(hi - share, 0.0)]], color="black", capsize=4)
         left.text(i, share, f"{int(k)}\n", ha="center", va="bottom", fontsize=8)
         size = level_size.get((domain, x.get("preference")), 1)
         if size > 1:

@@ -72,16 +72,79 @@ void World::Impl::end_message(std::uint32_t slot, double now) {
   slab.release(slot);
 }
 
-// A delivery attempt ended: the next waiting message of that MTA and
-// destination starts its own.
+// A delivery attempt ended: its feedback moves the destination's window,
+// then the waiting messages of that MTA and destination take the places the
+// window has, the first over the connection this one kept, if it kept one.
 void World::Impl::release_delivery(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   if (!m.holds_delivery) return;
   m.holds_delivery = false;
-  const auto next = mtas[m.mta].destination(m.domain).leave();
-  if (!next) return;
-  slab[*next].holds_delivery = true;
-  queue.push_message(now, EventKind::attempt, *next, slab[*next].token);
+  const auto& profile = groups[m.group].profile;
+  auto& dest = mtas[m.mta].destination(m.domain, profile);
+  if (dest.window.dead() && now >= dest.dead_until) dest.window.revive(profile, dest.active);
+  bool died = false;
+  if (m.feedback == Feedback::success) dest.window.success(profile, dest.active);
+  if (m.feedback == Feedback::site_failure) died = dest.window.failure(profile);
+  m.feedback = Feedback::none;
+  // qmgr_queue_throttle: a dead destination's timer revives it after minimal_backoff_time.
+  if (died) dest.dead_until = now + profile.min_backoff;
+  dest.leave(now);
+  while (const auto next = dest.next()) {
+    auto& n = slab[*next];
+    n.holds_delivery = true;
+    n.store_connection = dest.select_caching(now);
+    if (m.connection_open) hand_over(slot, *next);
+    queue.push_message(now, EventKind::attempt, *next, n.token);
+  }
+  if (m.connection_open) release_session(slot, m.session.server, now);
+  // qmgr_defer_todo: the mail waiting for a destination just declared dead is deferred.
+  while (died && !dest.waiting.empty()) {
+    const auto waiting = dest.waiting.front();
+    dest.waiting.pop_front();
+    defer(waiting, now);
+  }
+}
+
+// The connection `from` kept goes to `to`, whose attempt starts on it; the
+// server's session stays busy between the two messages.
+void World::Impl::hand_over(std::uint32_t from, std::uint32_t to) {
+  auto& a = slab[from];
+  auto& b = slab[to];
+  servers[a.session.server].active[a.active_pos] = to;
+  b.active_pos = a.active_pos;
+  b.kept_server = a.session.server;
+  b.connection_open = true;
+  b.connection_messages = a.connection_messages;
+  b.connection_opened = a.connection_opened;
+  a.connection_open = false;
+}
+
+// Postfix keeps a finished session for the next delivery when the queue
+// manager asked for it (on-demand caching), the destination has mail waiting
+// and the connection is young enough (smtp_connection_reuse_time_limit,
+// counted from its connect) and has not carried its most messages.
+bool World::Impl::keeps_connection(std::uint32_t slot, double now) {
+  const auto& m = slab[slot];
+  const auto& profile = groups[m.group].profile;
+  if (!profile.connection_reuse || !m.store_connection || !m.holds_delivery) return false;
+  if (profile.connection_max_messages > 0 &&
+      m.connection_messages >= static_cast<std::uint32_t>(profile.connection_max_messages))
+    return false;
+  if (now - m.connection_opened >= profile.connection_reuse_time) return false;
+  return !mtas[m.mta].destination(m.domain, profile).waiting.empty();
+}
+
+// A connection kept for this attempt that it will not use closes.
+void World::Impl::drop_kept_connection(std::uint32_t slot, double now) {
+  const auto s = slab[slot].kept_server;
+  if (s != kNoServer) release_session(slot, s, now);
+}
+
+void World::Impl::close_connection(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  if (!m.connection_open) return;
+  m.connection_open = false;
+  observer->connection_closed(now, s, m.connection_messages);
 }
 
 void World::Impl::arrive(std::uint32_t g, double now) {
@@ -118,13 +181,23 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
   }
   auto& mta = mtas[m.mta];
   const auto& group = groups[m.group];
-  auto& dest = mta.destination(m.domain);
+  auto& dest = mta.destination(m.domain, group.profile);
+  m.reused_server = kNoServer;
   if (!m.holds_delivery) {
-    if (!dest.enter(slot, group.profile.destination_concurrency)) return;  // waits for a delivery to end
+    // Postfix: mail for a dead destination is deferred without a try
+    // (qmgr_message.c) until the destination's timer revives it.
+    if (dest.window.dead()) {
+      if (now < dest.dead_until) {
+        m.feedback = Feedback::none;
+        return defer(slot, now);
+      }
+      dest.window.revive(group.profile, dest.active);
+    }
+    if (!dest.enter(slot)) return;  // waits for a delivery to end
     m.holds_delivery = true;
+    m.store_connection = dest.select_caching(now);
   }
-  // Postfix: mail for a dead destination is deferred without a try.
-  if (dest.dead_until > now) return defer(slot, now);
+  m.feedback = Feedback::success;  // until a site failure says otherwise
   auto& resolver = resolvers[mta.resolver];
   const auto queries = resolver.queries();
   const auto& r = resolver.resolve_mx(m.domain, now, faults.servfail_set());
@@ -137,7 +210,9 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
     case dns::Status::no_route: return bounce(slot, BounceReason::nxdomain, now);
     case dns::Status::null_mx: return bounce(slot, BounceReason::null_mx, now);
     case dns::Status::servfail:
-    case dns::Status::no_address: return defer(slot, now);
+    case dns::Status::no_address:
+      m.feedback = Feedback::site_failure;
+      return defer(slot, now);
     case dns::Status::ok: break;
   }
   m.targets.assign(r.targets.begin(), r.targets.end());
@@ -163,9 +238,12 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   const auto& mta = mtas[m.mta];
   const auto& profile = groups[m.group].profile;
+  // smtp_reuse_session: a connection kept for this message is tried before any new one.
+  if (m.kept_server != kNoServer) return reuse_session(slot, m.kept_server, now);
   while (m.cursor < m.order.size()) {
     if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
     const auto server = m.targets[m.order[m.cursor++]].address;
+    if (server == m.reused_server) continue;  // smtp_scrub_addr_list: tried over its kept connection
     if (profile.memory == mta::HostMemory::retry_records && server < mta.hosts.size() && mta.hosts[server].exim) {
       // Exim: a host whose retry time has not come is skipped without a try.
       auto& host = mtas[m.mta].hosts[server];
@@ -196,8 +274,6 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
 void World::Impl::all_failed(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   const auto& profile = groups[m.group].profile;
-  if (profile.memory == mta::HostMemory::dead_destination && m.connections > 0 && m.host_failures == m.connections)
-    mtas[m.mta].destination(m.domain).dead_until = now + profile.min_backoff;
   if (profile.memory == mta::HostMemory::retry_records &&
       mta::exim_verdict({.tried = static_cast<int>(m.host_failures),
                          .tried_timed_out = m.timed_out,
@@ -210,18 +286,14 @@ void World::Impl::all_failed(std::uint32_t slot, double now) {
 void World::Impl::connect(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
   auto& server = servers[s];
-  const auto& group = groups[m.group];
   observer->connection(now, s);
   m.attempt_start = now;
+  m.connection_open = true;
+  m.connection_messages = 0;
+  m.connection_opened = now;
   ++m.connections;
   mtas[m.mta].connecting(s, now);
-  const auto answer = server.answer({.profile = &group.profile,
-                                     .rtt = group.rtt[s],
-                                     .route_up = !shared || sessions.reachable(m.group, s),
-                                     .message = m.id,
-                                     .mta = m.mta,
-                                     .domain = m.domain},
-                                    now);
+  const auto answer = server.answer(caller(slot, s), now);
   switch (answer.kind) {
     case Answer::Kind::fail:
       if (answer.used_session) ++m.sessions_used;
@@ -233,12 +305,47 @@ void World::Impl::connect(std::uint32_t slot, std::uint32_t s, double now) {
   }
 }
 
+Caller World::Impl::caller(std::uint32_t slot, std::uint32_t s) {
+  const auto& m = slab[slot];
+  const auto& group = groups[m.group];
+  return {.profile = &group.profile,
+          .rtt = group.rtt[s],
+          .route_up = !shared || sessions.reachable(m.group, s),
+          .message = m.id,
+          .mta = m.mta,
+          .domain = m.domain};
+}
+
 void World::Impl::start_session(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
   auto& server = servers[s];
   m.active_pos = server.open_session(slot);
   observer->session_started(now, s);
+  m.on_kept_connection = false;
   m.session = {.server = s, .processing = server.draw_processing(), .computing = false};
+  follow(slot, s, sessions.start(m.session, session_request(slot, s), now), now);
+}
+
+// The next message over a connection its MTA kept: no connect, greeting or
+// EHLO; the server still judges the message itself (greylisting, rejects).
+void World::Impl::reuse_session(std::uint32_t slot, std::uint32_t s, double now) {
+  auto& m = slab[slot];
+  const auto& profile = groups[m.group].profile;
+  m.kept_server = kNoServer;
+  m.reused_server = s;
+  m.attempt_start = now;
+  ++m.connections;
+  mtas[m.mta].connecting(s, now);
+  const double rcpt = (profile.kept_round_trips - 1) * groups[m.group].rtt[s];
+  const auto answer = servers[s].transaction(caller(slot, s), rcpt, now);
+  if (answer.kind == Answer::Kind::fail) {
+    // The message goes on to its other addresses; the connection closes.
+    if (answer.used_session) ++m.sessions_used;
+    release_session(slot, s, now);
+    return queue.push_failure(answer.at, slot, m.token, s, answer.outcome);
+  }
+  m.on_kept_connection = true;
+  m.session = {.server = s, .processing = servers[s].draw_processing(), .computing = false};
   follow(slot, s, sessions.start(m.session, session_request(slot, s), now), now);
 }
 
@@ -250,7 +357,7 @@ SessionRequest World::Impl::session_request(std::uint32_t slot, std::uint32_t s)
           .group = m.group,
           .server = s,
           .rtt = group.rtt[s],
-          .round_trips = group.profile.round_trips,
+          .round_trips = m.on_kept_connection ? group.profile.kept_round_trips : group.profile.round_trips,
           .work = spec.work.has_value(),
           .speed = spec.work ? spec.cpu->speed : 0.0,
           .bytes = m.bytes};
@@ -276,12 +383,15 @@ void World::Impl::session_failed(std::uint32_t slot, std::uint32_t s, double now
   queue.push_failure(now + groups[m.group].profile.command_timeout, slot, m.token, s, Outcome::timeout);
 }
 
-// Frees the session `slot` held on server `s`; waiting connections take it.
+// Frees the session `slot` held on server `s`, closing its connection;
+// waiting connections take it.
 void World::Impl::release_session(std::uint32_t slot, std::uint32_t s, double now) {
   auto& server = servers[s];
   const auto pos = slab[slot].active_pos;
   slab[server.close_session(pos)].active_pos = pos;
   observer->session_ended(now, s);
+  close_connection(slot, s, now);
+  slab[slot].kept_server = kNoServer;
   while (!server.backlog.empty() && server.session_free()) {
     const auto entry = server.backlog.front();
     server.backlog.pop_front();
@@ -306,7 +416,9 @@ void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome out
                            .outcome = outcome});
   mta.connection_ended(s, outcome, m.attempt_start, now);
   if (host_failed(outcome)) ++m.host_failures;
-  if (mta.remember(s, outcome, groups[m.group].profile, m.domain, servers.size(), m.process, m.retry.submitted, now))
+  // The last server tried decides the delivery's feedback.
+  m.feedback = host_failed(outcome) ? Feedback::site_failure : Feedback::success;
+  if (mta.remember(s, outcome, groups[m.group].profile, servers.size(), m.process, m.retry.submitted, now))
     ++m.timed_out;
   if (s < mta.hosts.size() && mta.hosts[s].probe == slot) {
     // The try that others waited for has written its record: they look again.
@@ -320,7 +432,8 @@ void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome out
 
 void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
-  release_session(slot, s, now);
+  ++m.connection_messages;
+  if (!keeps_connection(slot, now)) release_session(slot, s, now);  // else release_delivery hands it on
   attempt_ended(slot, s, Outcome::accepted, now);
   const double latency = now - m.submitted;
   if (!m.first_hop_done) {
@@ -348,12 +461,14 @@ void World::Impl::hand_to_relay(std::uint32_t slot, std::uint32_t s, double now)
 
 void World::Impl::backlog_timeout(std::uint32_t slot, std::uint32_t s, double now) {
   --servers[s].backlog_live;
+  close_connection(slot, s, now);
   ++slab[slot].token;  // its backlog entry is now stale
   attempt_ended(slot, s, Outcome::timeout, now);
   try_next(slot, now);
 }
 
 void World::Impl::connect_failed(std::uint32_t slot, std::uint32_t s, Outcome outcome, double now) {
+  close_connection(slot, s, now);  // unless a session closed it already
   attempt_ended(slot, s, outcome, now);
   if (outcome == Outcome::rejected && rejection_bounces(servers[s].spec, groups[slab[slot].group].profile))
     return bounce(slot, BounceReason::rejected, now);
@@ -361,6 +476,7 @@ void World::Impl::connect_failed(std::uint32_t slot, std::uint32_t s, Outcome ou
 }
 
 void World::Impl::defer(std::uint32_t slot, double now) {
+  drop_kept_connection(slot, now);
   auto& m = slab[slot];
   const auto& profile = groups[m.group].profile;
   const auto& mta = mtas[m.mta];
@@ -382,6 +498,7 @@ void World::Impl::defer(std::uint32_t slot, double now) {
 }
 
 void World::Impl::bounce(std::uint32_t slot, BounceReason reason, double now) {
+  drop_kept_connection(slot, now);
   ++bounced;
   observer->bounced(now, reason);
   end_message(slot, now);

@@ -12,6 +12,15 @@
 
 namespace mxsim::model {
 
+inline constexpr std::uint32_t kNoServer = ~std::uint32_t{0};
+
+// What a delivery tells Postfix's concurrency scheduler when it ends
+// (qmgr_deliver.c): a site failure is a connection or handshake failure at
+// the last server tried, or a temporary DNS failure (smtp_connect.c ends
+// both with smtp_sess_fail, which throttles the queue); anything else,
+// greylisting and 5xx included, is positive feedback.
+enum class Feedback : std::uint8_t { none, success, site_failure };
+
 struct Message {
   std::uint32_t token = 0;
   std::uint32_t group = 0;         // of the MTA holding it now
@@ -27,6 +36,17 @@ struct Message {
   bool first_hop_done = false;
   bool waiting_retry = false;
   bool holds_delivery = false;  // counts against its MTA's destination concurrency
+  Feedback feedback = Feedback::none;  // of this delivery, when it ends
+  // Connection reuse. The connection this message holds is open (from its
+  // connect, or kept for it by the message before); it carried
+  // `connection_messages` messages so far and was opened at `connection_opened`.
+  bool connection_open = false;
+  bool store_connection = false;  // its delivery may keep its session for the next (Postfix CONN_STORE)
+  bool on_kept_connection = false;  // this session runs over a kept connection
+  std::uint32_t kept_server = kNoServer;    // a kept connection waits for this attempt
+  std::uint32_t reused_server = kNoServer;  // this attempt used a kept connection there
+  std::uint32_t connection_messages = 0;
+  double connection_opened = 0;
   std::uint32_t cursor = 0;
   std::uint32_t sessions_used = 0;  // sessions past EHLO that ended in 4xx/5xx, this attempt
   std::uint32_t connections = 0;    // connections made in this attempt

@@ -39,7 +39,11 @@ class Observer {
   virtual ~Observer() = default;
 
   virtual void submitted(double /*t*/) {}
+  // A new connection (a message sent over a kept one makes none).
   virtual void connection(double /*t*/, std::uint32_t /*server*/) {}
+  // Every connection ends here once, a failed one too, with the messages it
+  // carried: more than one when its MTA kept it for the next message.
+  virtual void connection_closed(double /*t*/, std::uint32_t /*server*/, std::uint32_t /*messages*/) {}
   virtual void attempt_ended(const AttemptEnd& /*attempt*/) {}
   // A session past the greeting holds one of the server's session slots.
   virtual void session_started(double /*t*/, std::uint32_t /*server*/) {}

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-
 namespace mxsim::model {
 
 void Mta::drop_self_and_worse(std::vector<dns::Target>& targets) const {
@@ -26,12 +25,9 @@ void Mta::connection_ended(std::uint32_t server, Outcome outcome, double start, 
   policy->on_attempt_end(server, now, result, now - start);
 }
 
-bool Mta::remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
-                   std::size_t servers, std::uint64_t process, double received, double now) {
-  if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) {
-    if (outcome == Outcome::accepted) destination(domain).dead_until = 0;
-    return false;
-  }
+bool Mta::remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, std::size_t servers,
+                   std::uint64_t process, double received, double now) {
+  if (profile.memory == mta::HostMemory::none || profile.memory == mta::HostMemory::dead_destination) return false;
   if (outcome == Outcome::accepted) {
     if (server < hosts.size()) {  // forgotten; a try in progress and its waiters stay
       auto& h = hosts[server];

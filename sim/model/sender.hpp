@@ -14,6 +14,7 @@
 
 #include "dns/resolver.hpp"
 #include "model/observer.hpp"
+#include "mta/concurrency.hpp"
 #include "mta/exim_retry.hpp"
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
@@ -40,30 +41,52 @@ struct Group {
 };
 
 // Deliveries in progress from one MTA to one destination, and the messages
-// waiting for one of them to finish (Postfix's active queue).
+// waiting for one of them to finish (Postfix's active queue): the
+// concurrency window (mta/concurrency.hpp) says how many may run at once.
 struct Destination {
   dns::NameId domain = dns::kNoName;
   std::uint32_t active = 0;
   std::deque<std::uint32_t> waiting{};  // message slots
-  double dead_until = 0;  // Postfix: a dead destination's mail is deferred unseen until then
+  mta::ConcurrencyWindow window{};
+  double dead_until = 0;  // Postfix: when a dead destination's timer revives it
+  // Postfix's on-demand connection caching (qmgr_entry.c): on once deliveries
+  // follow each other, off when they stop overlapping.
+  double last_done = -1e300;  // when a delivery last ended
+  bool caching = false;
 
-  // Takes a place in the window, or queues `slot` when `limit` (> 0) are active.
-  bool enter(std::uint32_t slot, int limit) {
-    if (limit > 0 && active >= static_cast<std::uint32_t>(limit)) {
+  // Takes a place in the window, or queues `slot`.
+  bool enter(std::uint32_t slot) {
+    if (!window.admits(active)) {
       waiting.push_back(slot);
       return false;
     }
     ++active;
     return true;
   }
-  // A delivery ended; the next waiting message, if any, takes its place.
-  std::optional<std::uint32_t> leave() {
+  // A delivery ended at `now`.
+  void leave(double now) {
     --active;
-    if (waiting.empty()) return std::nullopt;
-    const auto next = waiting.front();
+    last_done = now;
+  }
+  // The next waiting message, if the window has a place for it.
+  std::optional<std::uint32_t> next() {
+    if (waiting.empty() || !window.admits(active)) return std::nullopt;
+    const auto slot = waiting.front();
     waiting.pop_front();
     ++active;
-    return next;
+    return slot;
+  }
+  // A delivery was just given a place at `now`: may its session be kept for
+  // the next one? qmgr_entry_select: caching starts with a back-to-back
+  // delivery (the last one ended within a second) and stops when deliveries
+  // neither overlap nor follow each other.
+  bool select_caching(double now) {
+    const bool back_to_back = last_done + 1 >= now;
+    if (!caching)
+      caching = back_to_back;
+    else if (active <= 1 && !back_to_back)
+      caching = false;
+    return caching;
   }
 };
 
@@ -103,10 +126,11 @@ struct Mta {
   // How it orders an MX set: its group's `selection:`, else its profile's policy.
   std::unique_ptr<selection::Policy> policy{};
 
-  Destination& destination(dns::NameId domain) {
+  // Its destination `domain`, made with `profile`'s window the first time.
+  Destination& destination(dns::NameId domain, const mta::Profile& profile) {
     for (auto& d : destinations)
       if (d.domain == domain) return d;
-    destinations.push_back(Destination{.domain = domain});
+    destinations.push_back(Destination{.domain = domain, .window = mta::ConcurrencyWindow(profile)});
     return destinations.back();
   }
   // Host memory that keeps this MTA off `server` now (Sendmail: only in the
@@ -128,11 +152,11 @@ struct Mta {
   // A connection to `server` starts, and ends with `outcome` after starting at `start`.
   void connecting(std::uint32_t server, double now) { policy->on_attempt_start(server, now); }
   void connection_ended(std::uint32_t server, Outcome outcome, double start, double now);
-  // Host memory: what this outcome teaches about the server (and, for
-  // Postfix, about the destination `domain`).
-  // Returns true when an Exim host's retry item timed out with this failure.
-  bool remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, dns::NameId domain,
-                std::size_t servers, std::uint64_t process, double received, double now);
+  // Host memory: what this outcome teaches about the server (Postfix's
+  // memory is its destinations' windows). Returns true when an Exim host's
+  // retry item timed out with this failure.
+  bool remember(std::uint32_t server, Outcome outcome, const mta::Profile& profile, std::size_t servers,
+                std::uint64_t process, double received, double now);
 };
 
 // The host itself failed the connection (no 2xx/4xx/5xx reply to the message).

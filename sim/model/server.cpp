@@ -12,10 +12,6 @@ Answer Server::answer(const Caller& caller, double now) {
   auto fail = [now](double after, Outcome outcome) {
     return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after};
   };
-  // Refused past the greeting and EHLO.
-  auto refuse_session = [now](double after, Outcome outcome) {
-    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + after, .used_session = true};
-  };
   if (!up) return fail(profile.connect_timeout, Outcome::timeout);              // no answer to SYN
   if (!caller.route_up) return fail(profile.connect_timeout, Outcome::timeout); // a link on the way is down
   if (refusing > 0) return fail(rtt, Outcome::refused);                         // RST to the SYN
@@ -24,17 +20,10 @@ Answer Server::answer(const Caller& caller, double now) {
     // A 5xx greeting comes before any command: greylisting never sees the
     // attempt, and it counts as no session (Postfix's smtp_connect.c does not
     // count it towards smtp_mx_session_limit).
-    const bool rejecting = spec.reject_fraction > 0;
-    if (rejecting && spec.reject_at == scenario::ServerSpec::RejectAt::greeting &&
+    if (spec.reject_fraction > 0 && spec.reject_at == scenario::ServerSpec::RejectAt::greeting &&
         rng.uniform() < spec.reject_fraction)
       return fail(2 * rtt, Outcome::rejected);
-    // Past the greeting and EHLO: greylisting answers the RCPT, a reject
-    // at rcpt the MAIL, RCPT or DATA; both count as a session used.
-    const double rcpt = (profile.round_trips - 1) * rtt;
-    if (spec.greylist && greylisted(caller, now)) return refuse_session(rcpt, Outcome::greylisted);
-    if (rejecting && spec.reject_at == scenario::ServerSpec::RejectAt::rcpt && rng.uniform() < spec.reject_fraction)
-      return refuse_session(rcpt, Outcome::rejected);
-    return Answer{.kind = Answer::Kind::session};
+    return transaction(caller, (profile.round_trips - 1) * rtt, now);  // past EHLO
   }
   if (backlog_live < spec.backlog)  // the greeting waits for a session
     return Answer{.kind = Answer::Kind::backlog, .at = now + rtt + profile.command_timeout};
@@ -44,6 +33,19 @@ Answer Server::answer(const Caller& caller, double now) {
     case scenario::Overflow::drop: break;
   }
   return fail(profile.connect_timeout, Outcome::timeout);  // overflow drop: the SYN is ignored
+}
+
+Answer Server::transaction(const Caller& caller, double rcpt, double now) {
+  // Past the greeting and EHLO: greylisting answers the RCPT, a reject at
+  // rcpt the MAIL, RCPT or DATA; both count as a session used.
+  auto refuse_session = [now, rcpt](Outcome outcome) {
+    return Answer{.kind = Answer::Kind::fail, .outcome = outcome, .at = now + rcpt, .used_session = true};
+  };
+  if (spec.greylist && greylisted(caller, now)) return refuse_session(Outcome::greylisted);
+  if (spec.reject_fraction > 0 && spec.reject_at == scenario::ServerSpec::RejectAt::rcpt &&
+      rng.uniform() < spec.reject_fraction)
+    return refuse_session(Outcome::rejected);
+  return Answer{.kind = Answer::Kind::session};
 }
 
 // True when greylisting answers 450 to this attempt: postgrey's

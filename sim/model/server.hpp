@@ -71,6 +71,10 @@ struct Server {
   // A new connection at `now`: the README's table of server states, one
   // line per state, in the order a client meets them.
   Answer answer(const Caller& caller, double now);
+  // A message's transaction on a session past EHLO, a new one or one kept
+  // from the last message: greylisting or a reject answer its RCPT `rcpt`
+  // seconds from now; otherwise the session carries it (kind `session`).
+  Answer transaction(const Caller& caller, double rcpt, double now);
 
   // A session's processing, already scaled by any `slow` fault: seconds of
   // service or, for a server with `work`, flops.

@@ -75,7 +75,11 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
   // connections waiting in the backlog until their greeting deadline.
   while (!server.active.empty()) {
     const auto slot = server.active.back();
+    // A connection kept for a message that has not used it yet just closes:
+    // that message tries its addresses as usual.
+    const bool unused = slab[slot].kept_server == s;
     release_session(slot, s, now);
+    if (unused) continue;
     auto& m = slab[slot];
     ++m.token;
     queue.push_failure(now + groups[m.group].profile.command_timeout, slot, m.token, s, Outcome::timeout);
@@ -167,6 +171,14 @@ std::uint64_t World::delivered() const { return impl_->delivered; }
 std::uint64_t World::bounced() const { return impl_->bounced; }
 std::uint64_t World::in_flight() const { return impl_->in_flight(); }
 const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
+
+int World::concurrency_window(std::uint32_t group, std::uint32_t mta, std::string_view domain) const {
+  const auto& w = *impl_;
+  const auto name = w.db.find_name(domain);
+  for (const auto& d : w.mtas[w.groups[group].first_mta + mta].destinations)
+    if (d.domain == name) return d.window.dead() ? 0 : d.window.window();
+  return -1;
+}
 
 double run_standalone(World& world) {
   double end = 0;

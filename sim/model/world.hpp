@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/faults.hpp"
@@ -82,6 +83,9 @@ class World {
   std::uint64_t in_flight() const;
   // submitted == delivered + bounced + pending, and every pending message holds a slot
   bool conserved() const;
+  // The concurrency window MTA `mta` (within its group) has for `domain`
+  // (fully qualified, trailing dot) now: 0 while dead, -1 before its first message.
+  int concurrency_window(std::uint32_t group, std::uint32_t mta, std::string_view domain) const;
   // What the run found worth saying (a CNAME followed, settings without effect).
   const std::vector<std::string>& warnings() const;
 

@@ -80,7 +80,9 @@ struct World::Impl {
   void try_next(std::uint32_t slot, double now);
   void all_failed(std::uint32_t slot, double now);
   void connect(std::uint32_t slot, std::uint32_t s, double now);
+  Caller caller(std::uint32_t slot, std::uint32_t s);
   void start_session(std::uint32_t slot, std::uint32_t s, double now);
+  void reuse_session(std::uint32_t slot, std::uint32_t s, double now);
   SessionRequest session_request(std::uint32_t slot, std::uint32_t s) const;
   void follow(std::uint32_t slot, std::uint32_t s, SessionStep step, double now);
   void session_failed(std::uint32_t slot, std::uint32_t s, double now);
@@ -94,6 +96,10 @@ struct World::Impl {
   void bounce(std::uint32_t slot, BounceReason reason, double now);
   void end_message(std::uint32_t slot, double now);
   void release_delivery(std::uint32_t slot, double now);
+  void hand_over(std::uint32_t from, std::uint32_t to);
+  bool keeps_connection(std::uint32_t slot, double now);
+  void drop_kept_connection(std::uint32_t slot, double now);
+  void close_connection(std::uint32_t slot, std::uint32_t s, double now);
 };
 
 }  // namespace mxsim::model

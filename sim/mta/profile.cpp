@@ -49,10 +49,29 @@ Profile postfix_profile() {
   // PIPELINING (RFC 2920) is used when offered: SYN/SYN-ACK, 220, EHLO,
   // MAIL+RCPT+DATA in one round trip, end of data: 5 round trips.
   p.round_trips = 5;
-  // default_destination_concurrency_limit = 20: at most 20 parallel
-  // deliveries to one destination; the rest wait in the active queue. (The
-  // slow start from initial_destination_concurrency = 5 is not modelled.)
+  // The concurrency scheduler of Postfix >= 2.5 (qmgr_queue.c, qmgr_feedback.c,
+  // SCHEDULER_README; mta/concurrency.hpp): a destination's window starts at
+  // initial_destination_concurrency = 5 and grows with positive feedback up
+  // to default_destination_concurrency_limit = 20; the rest wait in the
+  // active queue. mail_params.h: DEF_CONC_POS_FDBACK and DEF_CONC_NEG_FDBACK
+  // are "1" (one window step per delivery, "compatible with earlier Postfix
+  // versions", SCHEDULER_README), not "1/concurrency";
+  // DEF_CONC_COHORT_LIM = 1 failed pseudo-cohort makes a destination dead.
   p.destination_concurrency = 20;
+  p.initial_destination_concurrency = 5;
+  p.positive_feedback = 1;
+  p.negative_feedback = 1;
+  p.failed_cohort_limit = 1;
+  // smtp_connection_cache_on_demand = yes: while a destination has mail
+  // waiting in the active queue, a finished session is kept for the next
+  // delivery (qmgr_entry.c turns it on for back-to-back deliveries);
+  // smtp_connection_reuse_time_limit = 300s; smtp_connection_reuse_count_limit
+  // = 0 (no limit). A kept session is probed with RSET (smtp_reuse.c), then
+  // MAIL+RCPT+DATA (pipelined) and the end of data: 3 round trips instead of 5.
+  p.connection_reuse = true;
+  p.connection_reuse_time = 300;
+  p.connection_max_messages = 0;
+  p.kept_round_trips = 3;
   p.retry = RetryRule::postfix_age;
   p.min_backoff = 300;                       // minimal_backoff_time = 300s
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
@@ -63,8 +82,10 @@ Profile postfix_profile() {
   // towards smtp_mx_session_limit; past the greeting smtp(8) says "no error
   // will cause it to proceed to the next address": a 5xx there bounces.
   p.on_5xx_greeting = On5xx::next_mx;
-  // qmgr_queue.c: when every server of a destination fails, the destination
-  // is "dead" and its mail is deferred unseen until minimal_backoff_time.
+  // qmgr_queue.c qmgr_queue_throttle: when the failed pseudo-cohorts reach
+  // the limit the destination is "dead": its waiting mail is deferred
+  // (qmgr_defer_todo), new mail for it too, until a timer of
+  // minimal_backoff_time revives it (qmgr_queue_unthrottle).
   p.memory = HostMemory::dead_destination;
   return p;
 }
@@ -78,7 +99,13 @@ Profile exim_profile() {
   p.command_timeout = 5 * kMinute;        // smtp transport command_timeout = 5m
   p.address_limit = 5;                    // hosts_max_try = 5 (hosts_max_try_hardlimit 50)
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  // No limit: an arriving message is delivered by a process of its own and
+  // "Exim has no central queue manager" (spec, remote_max_parallel, which
+  // only parallelises one message's hosts: 2 before 4.97, 4, 6 from 4.100).
+  // Not modelled: a queue runner delivers one message at a time (at most
+  // queue_run_max = 5 runners) and passes its connection to messages waiting
+  // for the same host (wait-<transport> hints, connection_max_messages = 500).
+  p.destination_concurrency = 0;
   p.retry = RetryRule::exim_rules;
   p.queue_run_interval = 30 * kMinute;    // queue runner -q30m, the usual setting
   p.max_lifetime = 4 * kDay;              // F,4d,6h: give up 4 days after the first failure
@@ -100,7 +127,11 @@ Profile sendmail_profile() {
   p.command_timeout = 5 * kMinute;        // Timeout.initial = 5m
   p.address_limit = 0;                    // tries every MX
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;          // unconfirmed in the reference: no limit
+  // No limit: one delivery process per arriving message (deliver.c). Not
+  // modelled: a queue run delivers its messages one after another, keeping
+  // ConnectionCacheSize = 2 connections (the mc default) idle up to
+  // ConnectionCacheTimeout = 5m for the next ones.
+  p.destination_concurrency = 0;
   p.retry = RetryRule::queue_run;
   p.queue_run_interval = 30 * kMinute;    // sendmail -q30m, the usual setting
   p.max_lifetime = 5 * kDay;              // Timeout.queuereturn = 5d
@@ -120,7 +151,11 @@ Profile opensmtpd_profile() {
   p.command_timeout = 300;                  // mta I/O timeout 300 s
   p.address_limit = 0;                      // tries every route
   p.round_trips = 5;                        // PIPELINING is used when offered (RFC 2920)
-  p.destination_concurrency = 0;            // unconfirmed in the reference: no limit
+  // No per-destination window. Not modelled: limit.c's connection limits
+  // (max-conn-per-route 5, per-host 10, per-relay and per-domain 100, one
+  // connection on a new route until it is validated, 5 s between connects
+  // on a route) and sessions of up to max-mail-per-session = 100 messages.
+  p.destination_concurrency = 0;
   p.retry = RetryRule::quadratic;
   p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
   p.max_lifetime = 4 * kDay;                // expire 4d
@@ -161,6 +196,41 @@ constexpr Parameter kDurationParameters[] = {
     {"queue_run_interval", &Profile::queue_run_interval, 1.0},
     {"host_status_timeout", &Profile::host_status_timeout, 0.0},
     {"queue_phase", &Profile::queue_phase, 0.0},
+    {"connection_reuse_time", &Profile::connection_reuse_time, 0.0},
+};
+
+struct Count {
+  const char* name;
+  int Profile::*field;
+};
+
+constexpr Count kCountParameters[] = {
+    {"address_limit", &Profile::address_limit},
+    {"round_trips", &Profile::round_trips},
+    {"destination_concurrency", &Profile::destination_concurrency},
+    {"session_limit", &Profile::session_limit},
+    {"initial_destination_concurrency", &Profile::initial_destination_concurrency},
+    {"failed_cohort_limit", &Profile::failed_cohort_limit},
+    {"connection_max_messages", &Profile::connection_max_messages},
+    {"kept_round_trips", &Profile::kept_round_trips},
+};
+
+// Postfix reads feedback as a number from 0 to 1 (qmgr_feedback.c).
+constexpr std::pair<const char*, double Profile::*> kFractionParameters[] = {
+    {"positive_feedback", &Profile::positive_feedback},
+    {"negative_feedback", &Profile::negative_feedback},
+};
+
+struct Switch {
+  const char* name;
+  bool Profile::*field;
+};
+
+constexpr Switch kSwitchParameters[] = {
+    {"host_status_directory", &Profile::host_status_directory},
+    {"positive_feedback_per_concurrency", &Profile::positive_feedback_per_concurrency},
+    {"negative_feedback_per_concurrency", &Profile::negative_feedback_per_concurrency},
+    {"connection_reuse", &Profile::connection_reuse},
 };
 
 std::string join(const std::vector<std::string>& names) {
@@ -184,11 +254,9 @@ const std::vector<std::string>& override_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
     for (const auto& p : kDurationParameters) out.emplace_back(p.name);
-    out.emplace_back("address_limit");
-    out.emplace_back("round_trips");
-    out.emplace_back("destination_concurrency");
-    out.emplace_back("session_limit");
-    out.emplace_back("host_status_directory");
+    for (const auto& p : kCountParameters) out.emplace_back(p.name);
+    for (const auto& p : kFractionParameters) out.emplace_back(p.first);
+    for (const auto& p : kSwitchParameters) out.emplace_back(p.name);
     return out;
   }();
   return names;
@@ -205,7 +273,10 @@ Profile profile_by_name(std::string_view name) {
       fmt::format("profile \"{}\" is not available in this build; available: {}", name, join(profile_names())));
 }
 
-bool is_switch(std::string_view parameter) { return parameter == "host_status_directory"; }
+bool is_switch(std::string_view parameter) {
+  return std::any_of(std::begin(kSwitchParameters), std::end(kSwitchParameters),
+                     [parameter](const Switch& s) { return parameter == s.name; });
+}
 
 Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides) {
   Profile profile = profile_by_name(name);
@@ -222,20 +293,23 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
       return;
     }
   }
-  int Profile::*count = parameter == "address_limit"             ? &Profile::address_limit
-                         : parameter == "round_trips"             ? &Profile::round_trips
-                         : parameter == "destination_concurrency" ? &Profile::destination_concurrency
-                         : parameter == "session_limit"           ? &Profile::session_limit
-                                                                  : nullptr;
-  if (is_switch(parameter)) {
+  for (const auto& s : kSwitchParameters) {
+    if (parameter != s.name) continue;
     if (value != 0 && value != 1) throw std::invalid_argument(fmt::format("{} must be true or false", parameter));
-    profile.host_status_directory = value == 1;
+    profile.*s.field = value == 1;
     return;
   }
-  if (count) {
+  for (const auto& [name, field] : kFractionParameters) {
+    if (parameter != name) continue;
+    if (value < 0 || value > 1) throw std::invalid_argument(fmt::format("{} must be from 0 to 1", parameter));
+    profile.*field = value;
+    return;
+  }
+  for (const auto& c : kCountParameters) {
+    if (parameter != c.name) continue;
     if (value < 0 || value != std::floor(value) || value > 100000)
       throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 100000", parameter));
-    profile.*count = static_cast<int>(value);
+    profile.*c.field = static_cast<int>(value);
     return;
   }
   throw std::invalid_argument(

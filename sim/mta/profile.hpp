@@ -45,6 +45,21 @@ struct Profile {
   int address_limit = 0;         // addresses tried per delivery attempt; 0 = all
   int round_trips = 0;           // SMTP dialogue from SYN to the 250 after DATA
   int destination_concurrency = 0;  // parallel deliveries per destination; 0 = no limit
+  // Postfix's concurrency scheduler (mta/concurrency.hpp): the window starts
+  // here and moves with the feedback of each delivery, up to
+  // destination_concurrency; 0 = a fixed window of destination_concurrency.
+  int initial_destination_concurrency = 0;
+  double positive_feedback = 0;           // per delivery without connection or handshake failure
+  double negative_feedback = 0;           // per delivery with one
+  bool positive_feedback_per_concurrency = false;  // Postfix's "x/concurrency": the amount / window
+  bool negative_feedback_per_concurrency = false;
+  int failed_cohort_limit = 0;            // dead after this many failed pseudo-cohorts; 0 = never
+  // Connection reuse: a finished session is kept for the next message of the
+  // same destination waiting in the active queue (no connect, greeting or EHLO).
+  bool connection_reuse = false;
+  double connection_reuse_time = 0;       // s: a connection older than this is not kept
+  int connection_max_messages = 0;        // messages per connection; 0 = no limit
+  int kept_round_trips = 0;               // a message's dialogue on a kept connection
   RetryRule retry = RetryRule::fixed;
   double retry_interval = 0;     // fixed: s between attempts
   double min_backoff = 0;        // postfix_age

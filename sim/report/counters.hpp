@@ -27,6 +27,10 @@ struct ServerCounters {
   std::uint64_t greylisted = 0;     // 450 from greylisting
   std::uint64_t rejected = 0;       // 5xx
   std::uint64_t peak_sessions = 0;  // the most sessions at once
+  // Connections that ended, failed ones included, and the messages they
+  // carried: their ratio is the messages per connection.
+  std::uint64_t connections_closed = 0;
+  std::uint64_t closed_messages = 0;
 };
 
 // Counts one attempt's outcome (greylisting and busy 421s are tempfails too).
@@ -62,7 +66,7 @@ struct CounterField {
   bool shows(CounterUse use) const { return (uses & use) != 0; }
 };
 
-inline constexpr std::array<CounterField, 9> kServerCounterFields{{
+inline constexpr std::array<CounterField, 11> kServerCounterFields{{
     {"connections", &ServerCounters::connections,
      kInAttempts | kInAttemptsLine | kInServersCsv | kInServerTable | kInBins, "connects", 11},
     {"accepted", &ServerCounters::accepted, kInAttempts | kInAttemptsLine | kInBins},
@@ -76,6 +80,13 @@ inline constexpr std::array<CounterField, 9> kServerCounterFields{{
     {"greylisted", &ServerCounters::greylisted, kInAttempts},
     {"rejected", &ServerCounters::rejected, kInAttempts},
     {"peak_sessions", &ServerCounters::peak_sessions, kInServersCsv | kInServerTable | kInBins, "peak", 6},
+    {"connections_closed", &ServerCounters::connections_closed, kInAttempts | kInBins},
+    {"closed_messages", &ServerCounters::closed_messages, kInAttempts | kInBins},
 }};
+
+inline void count_closed(ServerCounters& c, std::uint32_t messages) {
+  ++c.connections_closed;
+  c.closed_messages += messages;
+}
 
 }  // namespace mxsim::report

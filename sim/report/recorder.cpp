@@ -37,6 +37,11 @@ void Recorder::connection(double t, std::uint32_t server) {
   if (timeseries_) timeseries_->connection(t, server);
 }
 
+void Recorder::connection_closed(double t, std::uint32_t server, std::uint32_t messages) {
+  stats_.connection_closed(t, server, messages);
+  if (timeseries_) timeseries_->connection_closed(t, server, messages);
+}
+
 void Recorder::attempt_ended(const model::AttemptEnd& attempt) {
   stats_.attempt_ended(attempt);
   if (timeseries_) timeseries_->attempt_ended(attempt);

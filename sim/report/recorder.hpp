@@ -33,6 +33,7 @@ class Recorder final : public model::Observer {
 
   void submitted(double t) override;
   void connection(double t, std::uint32_t server) override;
+  void connection_closed(double t, std::uint32_t server, std::uint32_t messages) override;
   void attempt_ended(const model::AttemptEnd& attempt) override;
   void session_started(double t, std::uint32_t server) override;
   void session_ended(double t, std::uint32_t server) override;

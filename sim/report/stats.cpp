@@ -45,6 +45,10 @@ void Stats::submitted(double) { ++messages_.submitted; }
 
 void Stats::connection(double, std::uint32_t server) { ++servers_[server].connections; }
 
+void Stats::connection_closed(double, std::uint32_t server, std::uint32_t messages) {
+  count_closed(servers_[server], messages);
+}
+
 void Stats::attempt_ended(const model::AttemptEnd& a) { count_outcome(servers_[a.server], a.outcome); }
 
 void Stats::session_started(double t, std::uint32_t server) {

@@ -58,6 +58,9 @@ Summary summarize(const Stats& stats, const model::World& world, const RunInfo& 
   const auto connections = out.attempts.totals.connections;
   out.attempts.per_message_mean =
       round6(msg.submitted ? static_cast<double>(connections) / static_cast<double>(msg.submitted) : 0.0);
+  const auto closed = out.attempts.totals.connections_closed;
+  out.attempts.messages_per_connection =
+      round6(closed ? static_cast<double>(out.attempts.totals.closed_messages) / static_cast<double>(closed) : 0.0);
 
   // `share`: of the messages accepted by the servers of the same domain
   // (index 0: servers of no domain).

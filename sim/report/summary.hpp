@@ -43,6 +43,7 @@ struct Messages {
 struct Attempts {
   ServerCounters totals;  // over every server
   double per_message_mean = 0;
+  double messages_per_connection = 0;  // over the connections that ended
 };
 
 struct ServerRow {

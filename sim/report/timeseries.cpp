@@ -64,6 +64,11 @@ void TimeSeries::connection(double t, std::uint32_t server) {
   ++bin_servers_[server].connections;
 }
 
+void TimeSeries::connection_closed(double t, std::uint32_t server, std::uint32_t messages) {
+  advance(t);
+  count_closed(bin_servers_[server], messages);
+}
+
 void TimeSeries::attempt_ended(const model::AttemptEnd& a) {
   advance(a.end);
   count_outcome(bin_servers_[a.server], a.outcome);

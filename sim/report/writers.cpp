@@ -55,6 +55,7 @@ nlohmann::json to_json(const Summary& s) {
   for (const auto& field : kServerCounterFields)
     if (field.shows(kInAttempts)) attempts[field.name] = s.attempts.totals.*field.value;
   attempts["per_message_mean"] = s.attempts.per_message_mean;
+  attempts["messages_per_connection"] = s.attempts.messages_per_connection;
   j["attempts"] = attempts;
 
   auto servers = nlohmann::json::array();

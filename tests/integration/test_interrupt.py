@@ -19,7 +19,8 @@ import time
 import unittest
 
 ARGS = None
-TIMESERIES_HEADER = "bin_start_s,host,address,connections,accepted,timeouts,refused,tempfail,peak_sessions"
+TIMESERIES_HEADER = ("bin_start_s,host,address,connections,accepted,timeouts,refused,tempfail,peak_sessions,"
+                     "connections_closed,closed_messages")
 QUEUE_HEADER = "bin_start_s,submitted,delivered,bounced,deferred,in_flight"
 
 

@@ -25,7 +25,7 @@ ARGS = None
 sys.dont_write_bytecode = True  # the scripts are imported from the source tree
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SCRIPTS = ["plot_latency_cdf.py", "plot_load.py", "plot_timeseries.py", "plot_compare.py", "plot_sweep.py",
-           "plot_run.py"]
+           "plot_run.py", "plot_connections.py"]
 
 
 def script(name, *args):
@@ -73,6 +73,9 @@ class PlotScripts(unittest.TestCase):
                     self.assert_png(png)
                     png = os.path.join(out, f"{name}-ts.png")
                     script("plot_timeseries.py", run, "-o", png)  # the scenario is found by name
+                    self.assert_png(png)
+                    png = os.path.join(out, f"{name}-connections.png")
+                    script("plot_connections.py", run, "-o", png)  # with or without connections_closed
                     self.assert_png(png)
             png = os.path.join(out, "all.png")
             script("plot_latency_cdf.py", *runs(), "--yscale", "linear", "--hop", "delivery", "-o", png)
@@ -124,7 +127,8 @@ class PlotScripts(unittest.TestCase):
 
     def test_gallery_images_are_committed(self):
         for stem in ("seed-failover-timeseries", "seed-balance-load", "backup-takeover-timeseries",
-                     "ttl-change-timeseries", "latency-cdf-all", "sweep-failover-backup-size"):
+                     "ttl-change-timeseries", "latency-cdf-all", "sweep-failover-backup-size",
+                     "slow-start-connections"):
             self.assert_png(os.path.join(ARGS.repo, "results", "gallery", stem + ".png"))
 
 
