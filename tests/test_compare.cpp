@@ -115,7 +115,7 @@ TEST(Tables, MarkdownMeansIntervalsAndPairedVerdict) {
   EXPECT_NE(intervals.find("dead-host,least-connections,delivery_p99_s,rfc5321-shuffle,3,-5.5,0.5,1.24"),
             std::string::npos)
       << intervals;
-  EXPECT_NE(intervals.find(",better\n"), std::string::npos);
+  EXPECT_NE(intervals.find(",lower\n"), std::string::npos);
   EXPECT_NE(md.find("baseline"), std::string::npos);
   const auto incomplete = markdown(sample(), "rfc5321-shuffle", "incomplete: interrupted");
   EXPECT_EQ(incomplete.rfind("**incomplete: interrupted**", 0), 0u);

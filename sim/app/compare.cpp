@@ -81,7 +81,7 @@ fields empty), messages, first-hop and delivery p50/p99, delivery mean, timeouts
 per message, max/mean and Jain's index of the first domain's best preference level, and the highest
 utilization among its servers. NAME-intervals.csv: per scenario, policy and metric the mean over the
 replications with its 95% Student-t interval, and the paired difference against --baseline with its
-verdict (better, worse, identical, no difference shown). Same command, same build: the same bytes.
+verdict (lower, higher, identical, no difference shown). Same command, same build: the same bytes.
 
 Progress goes to stderr when it is a terminal. SIGINT or SIGTERM: no new runs start, running ones are
 terminated, the finished runs are written and both files say that the table is incomplete.

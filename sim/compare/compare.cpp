@@ -176,8 +176,8 @@ Interval mean_interval(std::span<const double> values) {
 std::string verdict(const Interval& d) {
   if (d.n < 2 || std::isnan(d.half_width)) return "no difference shown";
   if (d.sd == 0) return d.mean == 0 ? "identical" : "no difference shown";
-  if (d.mean + d.half_width < 0) return "better";
-  if (d.mean - d.half_width > 0) return "worse";
+  if (d.mean + d.half_width < 0) return "lower";
+  if (d.mean - d.half_width > 0) return "higher";
   return "no difference shown";
 }
 
@@ -274,7 +274,10 @@ std::string markdown(const Comparison& c, const std::string& baseline, const std
         } else {
           const auto i = mean_interval(
               differences(runs, c.cells[s][static_cast<std::size_t>(base)], &Metrics::delivery_p99));
-          out += fmt::format(" {} ({}) |", with_interval(i), i.n ? verdict(i) : "no runs");
+          // A lower delivery p99 is better.
+          const auto v = verdict(i);
+          out += fmt::format(" {} ({}) |", with_interval(i),
+                             i.n == 0 ? "no runs" : v == "lower" ? "better" : v == "higher" ? "worse" : v);
         }
       }
       out += "\n";

@@ -72,8 +72,9 @@ struct Interval {
 };
 Interval mean_interval(std::span<const double> values);
 
-// What a paired difference shows, from its interval: "better" or "worse"
-// when the interval excludes 0; "identical" when every replication gave the
+// What a paired difference shows, from its interval: "lower" or "higher"
+// when the interval excludes 0 (the markdown table calls a lower delivery
+// p99 better); "identical" when every replication gave the
 // same value as the baseline; "no difference shown" when it includes 0, when
 // every difference is equal but not 0 (no spread to build an interval from:
 // percentiles come from histogram buckets, and equal values usually mean the
