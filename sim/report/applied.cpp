@@ -8,6 +8,14 @@
 #include "model/faults.hpp"
 
 namespace mxsim::report {
+namespace {
+
+// Targets as the summary's host names are written: without the final dot.
+std::string shown_target(const std::string& target) {
+  return target.size() > 1 && target.back() == '.' ? target.substr(0, target.size() - 1) : target;
+}
+
+}  // namespace
 
 const char* fault_name(scenario::Fault fault) {
   switch (fault) {
@@ -33,7 +41,7 @@ void AppliedEvents::fault_began(double t, std::uint32_t event) {
     return;
   }
   open_[event].push_back(windows_.size());
-  windows_.push_back({.event = event, .fault = fault_name(e.fault), .target = e.target, .start_s = t, .end_s = t,
+  windows_.push_back({.event = event, .fault = fault_name(e.fault), .target = shown_target(e.target), .start_s = t, .end_s = t,
                       .until_end = true});
 }
 
@@ -55,7 +63,7 @@ std::vector<FaultWindow> AppliedEvents::windows(double end) const {
     if (heard_[i] || e.fault == scenario::Fault::zone_update) continue;
     for (const auto& w : model::event_windows(e, end)) {
       if (w.start > end) break;
-      out.push_back({.event = i, .fault = fault_name(e.fault), .target = e.target, .start_s = w.start,
+      out.push_back({.event = i, .fault = fault_name(e.fault), .target = shown_target(e.target), .start_s = w.start,
                      .end_s = std::min(w.end, end), .until_end = !(w.end < end)});
     }
   }

@@ -15,7 +15,7 @@ namespace mxsim::report {
 struct FaultWindow {
   std::uint32_t event = 0;  // index into the scenario's events
   std::string fault;        // down, refuse, tempfail, slow, servfail, degrade
-  std::string target;       // server key, link, or (servfail) domain, as written
+  std::string target;       // server key, link, or (servfail) domain, without a final dot
   double start_s = 0;
   double end_s = 0;
   bool until_end = false;   // still on when the run ended (end_s is the run's end)

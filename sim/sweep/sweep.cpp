@@ -53,8 +53,12 @@ void emit(YAML::Emitter& out, const YAML::Node& node) {
       out << YAML::EndSeq;
       break;
     case YAML::NodeType::Scalar:
-      // Zone texts stay block scalars: the loader reads `#` in them as a comment.
-      if (node.Scalar().find('\n') != std::string::npos) out << YAML::Literal;
+      // Zone texts stay block scalars: the loader reads `#` in them as a
+      // comment. A literal block ends with exactly one line break, so other
+      // text with line breaks (a name) is written double-quoted instead.
+      if (const auto& text = node.Scalar(); text.find('\n') != std::string::npos)
+        out << (text.back() == '\n' && text.find_last_not_of('\n') == text.size() - 2 ? YAML::Literal
+                                                                                     : YAML::DoubleQuoted);
       out << node.Scalar();
       break;
     default:
