@@ -39,10 +39,10 @@ const std::vector<Check>& checks() {
        "a recipient domain without MX: implicit MX (warning) or no mail target at all (error)"},
       {"level-capacity", "warning/notice", "RFC 5321 §4.5.4.1",
        "a host of the best MX level is offered more than it serves in normal operation (warning), or Erlang B "
-       "refuses more than 1% of its connections (notice)"},
+       "refuses more than 5% of its connections (notice)"},
       {"backup-capacity", "warning/notice", "RFC 5321 §4.5.4.1",
        "a backup MX level serves fewer messages/s than the domain receives when every better level is down "
-       "(warning), or Erlang B refuses more than 1% of its connections then (notice)"},
+       "(warning), or Erlang B refuses more than 5% of its connections then (notice)"},
       {"relay-loop", "error", "RFC 5321 §5.1",
        "a role: relay server among the best MX of a domain: nothing better to forward to"},
   };
@@ -245,8 +245,10 @@ class ScenarioLint {
   }
 
  private:
-  // Erlang B refusing more than this share of connections is worth a notice.
-  static constexpr double kNoticeBlocking = 0.01;
+  // Erlang B refusing more than this share of connections is worth a notice: it
+  // assumes Poisson arrivals and no backlog, and overstates what a queueing
+  // sender sees (a backup at 2.9% by Erlang B gave no 421 in the README run).
+  static constexpr double kNoticeBlocking = 0.05;
 
   // A host's offered load, over its addresses (each its own server).
   struct Load {
