@@ -141,6 +141,13 @@ Summary summarize(const Stats& stats, const AppliedEvents& applied, const model:
   out.zone_changes = applied.zone_changes();
   for (auto& z : out.zone_changes) z.at_s = round6(z.at_s);
   out.warnings = world.warnings();
+  // What validate's capacity check estimates, as it happened.
+  for (const auto& row : out.servers)
+    if (row.counters.busy_tempfail > 0)
+      out.warnings.push_back(fmt::format(
+          "{} ({}) ran out of sessions: {} connections refused with 421 (sessions and backlog full), its busiest "
+          "bin at {:.0f}% of its sessions",
+          row.host, row.address, row.counters.busy_tempfail, 100 * row.utilization_peak_bin));
   return out;
 }
 
