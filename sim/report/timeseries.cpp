@@ -41,8 +41,11 @@ void TimeSeries::write_bin() {
     }
   }
   if (queue_) {
-    fmt::print(*queue_, "{},{},{},{},{},{}\n", start, bin_queue_.submitted, bin_queue_.delivered,
-               bin_queue_.bounced, deferred_, in_flight_);
+    util::CsvLine line;
+    line.raw(fmt::format("{}", start));
+    for (const auto count : {bin_queue_.submitted, bin_queue_.delivered, bin_queue_.bounced, deferred_, in_flight_})
+      line.raw(std::to_string(count));
+    *queue_ << line.finish();
   }
 }
 
