@@ -32,9 +32,10 @@ for entry in "${runs[@]}"; do
   read -r name until <<<"$entry"
   rm -rf "results/runs/$name"
   "$mxsim" run "scenarios/$name.yaml" --out "results/runs/$name" --quiet
-  "$python" scripts/plot_run.py "results/runs/$name" --scenario "scenarios/$name.yaml" \
-    --png-dir "$gallery" --prefix "$name-" --until "$until"
+  "$python" scripts/plot_run.py "results/runs/$name" --png-dir "$gallery" --prefix "$name-" --until "$until"
 done
+# One self-contained page, as an operator attaches it to a postmortem.
+"$python" scripts/plot_run.py results/runs/seed-failover --png-dir "$gallery" --prefix seed-failover- --until 6h --html
 
 # Postfix's slow start and connection reuse after an outage.
 rm -rf results/runs/slow-start
@@ -46,11 +47,11 @@ rm -rf results/runs/slow-start
   results/runs/backup-takeover results/runs/ttl-change -o "$gallery/latency-cdf-all.png"
 
 "$mxsim" sweep sweeps/failover-backup-size.yaml --jobs 2 --out results/sweeps/failover-backup-size.csv
-"$python" scripts/plot_sweep.py results/sweeps/failover-backup-size.csv --y delivery_p99 --logy \
+"$python" scripts/plot_sweep.py results/sweeps/failover-backup-size.csv --y delivery_p99_s --logy \
   -o "$gallery/sweep-failover-backup-size.png"
 
-# The policy comparison, when `mxsim compare` has written its results.
+# The policy comparison, when `mxsim compare` has written its results (results/README.md).
 shopt -s nullglob
-for csv in results/compare/*.csv; do
-  "$python" scripts/plot_compare.py "$csv" -o "$gallery/compare-$(basename "$csv" .csv).png"
+for csv in results/compare/*-intervals.csv; do
+  "$python" scripts/plot_compare.py "$csv" -o "$gallery/compare-$(basename "$csv" -intervals.csv).png"
 done

@@ -1,10 +1,10 @@
 """Shared helpers of the mxsim plot scripts.
 
 Reads only what mxsim writes: summary.json and the CSV files of
-`mxsim run --out DIR`, the CSV files of `mxsim compare` and `mxsim sweep`,
-and (for fault windows) the scenario file. Needs Python 3, numpy and
-matplotlib (Debian's python3-numpy, python3-matplotlib); PyYAML is used
-when installed, else a small reader of the scenario's one-line events.
+`mxsim run --out DIR` (fault windows and zone changes included), the CSV
+files of `mxsim compare` (means and intervals from NAME-intervals.csv) and
+`mxsim sweep`. Computes no statistics of its own: every interval drawn is
+one mxsim wrote. Needs Python 3 and matplotlib (Debian's python3-matplotlib).
 """
 import csv
 import json
@@ -25,7 +25,28 @@ matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
 FAULT_COLOURS = {"down": "tab:red", "refuse": "tab:orange", "tempfail": "tab:purple", "slow": "tab:olive",
-                 "servfail": "tab:brown", "greylist": "tab:pink", "reject": "tab:gray"}
+                 "servfail": "tab:brown", "degrade": "tab:pink"}
+
+# Readable names of mxsim's columns and fields, for axis labels and legends.
+LABELS = {
+    "first_hop_p50_s": "first-hop p50 (s)", "first_hop_p99_s": "first-hop p99 (s)",
+    "delivery_p50_s": "delivery p50 (s)", "delivery_p99_s": "delivery p99 (s)", "delivery_mean_s": "delivery mean (s)",
+    "timeouts_per_message": "timeouts per message", "tempfail_per_message": "421 answers per message",
+    "connections_per_message": "connections per message",
+    "max_over_mean_best_level": "busiest host / mean (best level)",
+    "jain_index_best_level": "Jain's index (best level)",
+    "utilization_max_best_level": "highest utilization (best level)",
+    "jain_index_min": "lowest Jain's index", "max_over_mean_max": "highest busiest/mean",
+}
+
+
+def label(name):
+    """A column's readable name: from LABELS, else its words with the unit in brackets."""
+    if name in LABELS:
+        return LABELS[name]
+    if name.endswith("_s"):
+        return name[:-2].replace("_", " ") + " (s)"
+    return name.replace("_", " ")
 
 
 # --- reading mxsim's outputs -------------------------------------------------
@@ -66,32 +87,17 @@ def run_label(run):
     return f'{s.get("scenario", os.path.basename(run["dir"]))} (seed {s.get("seed", "?")})'
 
 
-def percentile_points(hop):
-    """(fraction, seconds) pairs of a latency histogram, from the reported
-    percentiles (report.percentiles, p50..p999) and the maximum."""
-    points = {}
-    for key, value in (hop.get("percentiles") or {}).items():
-        p = number(key)
-        if 0 < p < 100 and value is not None:
-            points[p / 100] = float(value)
-    for key, p in (("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9)):
-        if hop.get(key) is not None:
-            points.setdefault(p / 100, float(hop[key]))
-    if hop.get("max") is not None:
-        points[1.0] = float(hop["max"])
-    return sorted(points.items())
+# --- units and the run's own events -------------------------------------------
 
-
-# --- units and the scenario's events -------------------------------------------
-
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+# The duration units of mxsim's scenario format (docs/scenario-format.md), for --until.
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text):
-    """'30m' -> 1800.0; a bare number is seconds (the contract's units)."""
+    """'30m' -> 1800.0; a bare number is seconds, as in a scenario."""
     m = re.fullmatch(r"\s*([0-9.eE+-]+)\s*([a-z]*)\s*", str(text))
     if not m or m.group(2) not in _UNITS and m.group(2) != "":
-        raise ValueError(f"not a duration: {text!r}")
+        raise ValueError(f"not a duration (units: {', '.join(_UNITS)}): {text!r}")
     return float(m.group(1)) * _UNITS.get(m.group(2), 1)
 
 
@@ -106,116 +112,40 @@ def parse_quantity(text):
         return math.nan
 
 
-def _split_flow(text):
-    """'a: 1, b: "x, y"' -> ['a: 1', 'b: "x, y"'] (commas outside quotes and braces)."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote and text[i - 1] != "\\":
-                quote = None
-        elif c in "\"'":
-            quote = c
-        elif c in "{[":
-            depth += 1
-        elif c in "}]":
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _events_without_yaml(text):
-    """The events of a scenario written as one-line flow maps, as the contract shows them."""
-    events, inside = [], False
-    for line in text.splitlines():
-        if re.match(r"^events\s*:", line):
-            inside = True
-            continue
-        if inside and re.match(r"^\S", line) and not line.startswith("#"):
-            break
-        m = re.match(r"^\s*-\s*\{(.*)\}\s*(#.*)?$", line) if inside else None
-        if m:
-            event = {}
-            for part in _split_flow(m.group(1)):
-                key, _, value = part.partition(":")
-                event[key.strip()] = value.strip().strip("\"'")
-            events.append(event)
-    return events
-
-
-def scenario_events(path):
-    """The scenario's events as dicts (at, for, every, target, dns, zone, fault...)."""
-    with open(path) as f:
-        text = f.read()
-    try:
-        import yaml  # python3-yaml, when present
-    except ImportError:
-        return _events_without_yaml(text)
-    return (yaml.safe_load(text) or {}).get("events") or []
-
-
-def fault_windows(events, end_s):
-    """(start, end, fault, target) of every fault occurrence before end_s, and
-    (time, text) of every instant change (zone updates)."""
-    windows, instants = [], []
-    for e in events:
-        try:
-            at = parse_duration(e.get("at", 0))
-        except ValueError:
-            continue
-        if "zone" in e:
-            instants.append((at, "zone update"))
-            continue
-        fault = str(e.get("fault", "?"))
-        target = str(e.get("target") or e.get("dns") or "")
-        length = parse_duration(e["for"]) if "for" in e else end_s - at
-        every = parse_duration(e["every"]) if "every" in e else None
-        start = at
-        while start < end_s:
-            windows.append((start, min(start + length, end_s), fault, target))
-            if not every:
-                break
-            start += every
+def applied_events(summary):
+    """The run's fault windows and zone changes as mxsim applied them (summary.json):
+    [(start_s, end_s, fault, target)], [(at_s, text)]. The scenario file is never
+    read: it may have changed since the run."""
+    if "fault_windows" not in summary:
+        raise SystemExit("summary.json has no fault_windows: it comes from an older mxsim; run the scenario again")
+    windows = [(float(w["start_s"]), float(w["end_s"]), str(w["fault"]), str(w["target"]).rstrip("."))
+               for w in summary.get("fault_windows") or []]
+    instants = [(float(z["at_s"]), zone_text(z)) for z in summary.get("zone_changes") or []]
     return windows, instants
 
 
-def find_scenario(summary, script):
-    """scenarios/<name>.yaml of the repository the scripts are in, when the run came from one."""
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(script)))
-    path = os.path.join(repo, "scenarios", f'{summary.get("scenario")}.yaml')
-    return path if os.path.exists(path) else None
+def zone_text(change):
+    """'zone update: @ IN MX 10 mx-new' from a zone change (its first record, shortened)."""
+    lines = [line.strip() for line in str(change.get("zone", "")).splitlines() if line.strip()]
+    first = " ".join(lines[0].split()) if lines else f'event {change["event"]}'
+    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+    return f"zone update: {first[:40]}{'...' if len(first) > 40 else ''}{more}"
 
 
-# --- statistics ------------------------------------------------------------------
-
-def wilson(k, n, z=1.96):
-    """Wilson score interval of a binomial proportion k/n."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+def latency_cdf(summary, hop):
+    """(seconds, fraction) points of a latency CDF from summary.json's latency_cdf
+    (histogram percentiles within 1%, dense in the tail; the last is the maximum)."""
+    cdf = summary.get("latency_cdf") or {}
+    values = cdf.get(f"{hop}_s") or []
+    return [(float(v), float(p) / 100) for p, v in zip(cdf.get("percentiles") or [], values)]
 
 
-_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-
-def mean_ci95(values):
-    """Mean and the half-width of its 95% Student-t interval (nan for one value)."""
-    values = [v for v in values if not math.isnan(v)]
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan
-    mean = sum(values) / n
-    if n == 1:
-        return mean, math.nan
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
-    return mean, t * sd / math.sqrt(n)
+def intervals_path(compare_csv):
+    """NAME-intervals.csv beside NAME.csv, as mxsim compare writes them."""
+    if compare_csv.endswith("-intervals.csv"):
+        return compare_csv
+    stem = compare_csv[:-len(".csv")] if compare_csv.endswith(".csv") else compare_csv
+    return stem + "-intervals.csv"
 
 
 # --- figures ------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""One field of an `mxsim sweep` CSV against one swept parameter: the mean
-over seeds with its 95% Student-t interval, one line per value of another
-parameter (--by). Values such as 20/s, 5m or 300ms are placed by their size.
-Rows whose status is not "ok" are left out; an interrupted sweep's file
-(last line "# incomplete: ...") plots what it has.
+"""One field of an `mxsim sweep` CSV against one swept parameter: every
+seed's value as a dot and the mean over the seeds as a line, one colour per
+value of another parameter (--by). The spread of the dots is the evidence;
+the script computes no interval of its own. Values such as 20/s, 5m or
+300ms are placed by their size. Rows whose status is not "ok" are left out;
+an interrupted sweep's file (last line "# incomplete: ...") plots what it has.
 
-  scripts/plot_sweep.py results/sweeps/failover-backup-size.csv --y delivery_p99 -o sweep.png
+  scripts/plot_sweep.py results/sweeps/failover-backup-size.csv --y delivery_p99_s -o sweep.png
 """
 import argparse
 import math
@@ -24,7 +25,7 @@ def parameters(rows):
     return names[names.index("points") + 1:names.index("seed")] if "points" in names and "seed" in names else []
 
 
-def plot(rows, path, x=None, y="delivery_p99", by=None, logy=False, title=None):
+def plot(rows, path, x=None, y="delivery_p99_s", by=None, logy=False, title=None):
     rows = [r for r in rows if r.get("status", "ok") == "ok"]
     if not rows:
         raise SystemExit("no finished points (status ok) in the CSV")
@@ -42,19 +43,16 @@ def plot(rows, path, x=None, y="delivery_p99", by=None, logy=False, title=None):
     numeric = all(not math.isnan(mxplot.parse_quantity(v)) for v in xs_all)
     position = {v: (mxplot.parse_quantity(v) if numeric else i) for i, v in enumerate(xs_all)}
     for i, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: (mxplot.parse_quantity(kv[0]), kv[0]))):
-        xs, means, halves = [], [], []
+        xs, means = [], []
         for value in xs_all:
             values = [mxplot.number(r[y]) for r in members if r[x] == value]
+            values = [v for v in values if not math.isnan(v)]
             if not values:
                 continue
-            mean, half = mxplot.mean_ci95(values)
+            ax.scatter([position[value]] * len(values), values, s=12, color=f"C{i}", alpha=0.5, linewidths=0)
             xs.append(position[value])
-            means.append(mean)
-            halves.append(0 if math.isnan(half) else half)
-        # On a log axis an interval that reaches below zero is cut at the axis.
-        lows = [min(h, 0.999 * m) if logy else h for h, m in zip(halves, means)]
-        ax.errorbar(xs, means, yerr=[lows, halves], marker="o", capsize=3, color=f"C{i}",
-                    label=f"{by} = {key}" if by else None)
+            means.append(sum(values) / len(values))
+        ax.plot(xs, means, marker="o", color=f"C{i}", label=f"{by} = {key}" if by else "mean over seeds")
     if not numeric:
         ax.set_xticks(range(len(xs_all)))
         ax.set_xticklabels(xs_all)
@@ -62,14 +60,12 @@ def plot(rows, path, x=None, y="delivery_p99", by=None, logy=False, title=None):
         ax.set_yscale("log")
     unit = " (per s)" if numeric and any("/" in v for v in xs_all) else ""
     ax.set_xlabel(x + unit)
-    seconds = y.startswith(("first_hop_", "delivery_")) and not y.endswith("_count") or y.endswith("_s")
-    ax.set_ylabel(y + (" (s)" if seconds else ""))
+    ax.set_ylabel(mxplot.label(y))
     ax.grid(True, alpha=0.3)
-    if by:
-        ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="best")
     seeds = len({r.get("seed") for r in rows})
-    ax.set_title(title or f"{y} against {x}: mean over {seeds} seed{'s' if seeds != 1 else ''}, 95% interval",
-                 fontsize=10)
+    ax.set_title(title or f"{mxplot.label(y)} against {x}\n(dots: each of {seeds} seed{'s' if seeds != 1 else ''};"
+                 " line: their mean)", fontsize=10)
     mxplot.save(fig, path)
 
 
@@ -78,7 +74,7 @@ def main(argv=None):
     parser.add_argument("csv", metavar="SWEEP.csv", help="a CSV written by mxsim sweep (or mxsim merge)")
     parser.add_argument("-o", "--output", default="sweep.png", help="PNG to write (default: %(default)s)")
     parser.add_argument("--x", help="the parameter on the x axis (default: the first swept one)")
-    parser.add_argument("--y", default="delivery_p99", help="the field to plot (default: %(default)s)")
+    parser.add_argument("--y", default="delivery_p99_s", help="the field to plot (default: %(default)s)")
     parser.add_argument("--by", help="one line per value of this parameter (default: the second swept one)")
     parser.add_argument("--logy", action="store_true", help="log scale on the y axis")
     parser.add_argument("--title")

@@ -13,15 +13,14 @@
 namespace mxsim::compare {
 namespace {
 
-TEST(StudentT, TableAndInterpolation) {
-  EXPECT_DOUBLE_EQ(t_975(1), 12.706);
-  EXPECT_DOUBLE_EQ(t_975(9), 2.262);
-  EXPECT_DOUBLE_EQ(t_975(30), 2.042);
-  EXPECT_NEAR(t_975(40), 2.021, 1e-12);
-  EXPECT_NEAR(t_975(60), 2.000, 1e-12);
-  EXPECT_NEAR(t_975(120), 1.980, 1e-12);
-  EXPECT_NEAR(t_975(1000000), 1.960, 1e-3);
-  EXPECT_GT(t_975(35), t_975(45));  // decreasing between table points
+TEST(StudentT, QuantilesOfBoostMath) {
+  // Reference quantiles t(0.975; dof) of published tables, to their 3 decimals.
+  EXPECT_NEAR(t_975(1), 12.706, 5e-4);
+  EXPECT_NEAR(t_975(9), 2.262, 5e-4);
+  EXPECT_NEAR(t_975(30), 2.042, 5e-4);
+  EXPECT_NEAR(t_975(120), 1.980, 5e-4);
+  EXPECT_NEAR(t_975(1000000), 1.960, 5e-4);
+  EXPECT_GT(t_975(35), t_975(45));
   EXPECT_TRUE(std::isnan(t_975(0)));
 }
 
@@ -29,8 +28,8 @@ TEST(Interval, MeanAndHalfWidth) {
   const std::vector<double> v{1, 2, 3, 4, 5};
   const auto i = mean_interval(v);
   EXPECT_DOUBLE_EQ(i.mean, 3);
-  // sd = sqrt(2.5), t(4) = 2.776
-  EXPECT_NEAR(i.half_width, 2.776 * std::sqrt(2.5) / std::sqrt(5.0), 1e-12);
+  EXPECT_DOUBLE_EQ(i.sd, std::sqrt(2.5));
+  EXPECT_NEAR(i.half_width, t_975(4) * std::sqrt(2.5) / std::sqrt(5.0), 1e-12);
   EXPECT_EQ(i.n, 5u);
   const std::vector<double> one{7};
   EXPECT_TRUE(std::isnan(mean_interval(one).half_width));
@@ -68,16 +67,15 @@ TEST(Metrics, ReadFromTheSummary) {
   EXPECT_DOUBLE_EQ(m.tempfail_per_message, 0.05);
   EXPECT_DOUBLE_EQ(m.connections_per_message, 1.2);
   // The best level (10), whatever the order of the groups.
-  EXPECT_DOUBLE_EQ(m.best_jain, 0.9);
-  EXPECT_DOUBLE_EQ(m.best_max_over_mean, 1.3);
-  EXPECT_DOUBLE_EQ(m.best_max_utilization, 0.75);
+  EXPECT_DOUBLE_EQ(m.jain_index_best_level, 0.9);
+  EXPECT_DOUBLE_EQ(m.max_over_mean_best_level, 1.3);
+  EXPECT_DOUBLE_EQ(m.utilization_max_best_level, 0.75);
   EXPECT_THROW(metrics_of(nlohmann::json::parse(R"({"messages": {}})")), std::exception);
 }
 
-Comparison sample() {
-  Comparison c({"dead-host"}, {"one host of three is down"}, {"rfc5321-shuffle", "least-connections"}, {1, 2, 3});
-  const double base[] = {10, 12, 11};
-  const double better[] = {5, 6, 5.5};
+Comparison sample(std::vector<double> base = {10, 12, 11}, std::vector<double> better = {5, 6, 5.5},
+                  std::string name = "dead-host") {
+  Comparison c({name}, {"one host of three is down"}, {"rfc5321-shuffle", "least-connections"}, {1, 2, 3});
   for (int r = 0; r < 3; ++r) {
     c.cells[0][0][r].status = "ok";
     c.cells[0][0][r].metrics = metrics_of(summary(base[r]));
@@ -97,7 +95,7 @@ TEST(Tables, CsvOneRowPerRunInOrder) {
   ASSERT_EQ(lines.size(), 8u);
   EXPECT_EQ(lines[0].substr(0, 26), "scenario,policy,seed,statu");
   EXPECT_EQ(lines[1].substr(0, 33), "dead-host,rfc5321-shuffle,1,ok,10");
-  EXPECT_EQ(lines[6], "dead-host,least-connections,3,error,,,,,,,,,,,,,,,");
+  EXPECT_EQ(lines[6], "dead-host,least-connections,3,error,,,,,,,,,,,,,,,,,,");
   EXPECT_EQ(lines[7], "# incomplete: test");
   const auto columns = [](const std::string& line) { return std::count(line.begin(), line.end(), ',') + 1; };
   for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(columns(lines[i]), columns(lines[0])) << lines[i];
@@ -112,9 +110,36 @@ TEST(Tables, MarkdownMeansIntervalsAndPairedVerdict) {
   EXPECT_NE(md.find("11.0 ± 2.48"), std::string::npos) << md;
   // Paired differences -5, -6, -5.5: mean -5.5, sd 0.5: -5.50 ± 1.24, better.
   EXPECT_NE(md.find("-5.50 ± 1.24 (better)"), std::string::npos) << md;
+  const auto intervals = intervals_csv(sample(), "rfc5321-shuffle");
+  EXPECT_NE(intervals.find("dead-host,rfc5321-shuffle,delivery_p99_s,,3,11,1,2.48"), std::string::npos) << intervals;
+  EXPECT_NE(intervals.find("dead-host,least-connections,delivery_p99_s,rfc5321-shuffle,3,-5.5,0.5,1.24"),
+            std::string::npos)
+      << intervals;
+  EXPECT_NE(intervals.find(",lower\n"), std::string::npos);
   EXPECT_NE(md.find("baseline"), std::string::npos);
   const auto incomplete = markdown(sample(), "rfc5321-shuffle", "incomplete: interrupted");
   EXPECT_EQ(incomplete.rfind("**incomplete: interrupted**", 0), 0u);
+}
+
+TEST(Tables, EqualDifferencesInEveryReplicationAreNoVerdict) {
+  // Each policy's p99 falls in the same histogram bucket in every seed: the
+  // paired differences are all -1.24, and their spread (0) is no evidence.
+  const auto md = markdown(sample({10, 10, 10}, {8.76, 8.76, 8.76}), "rfc5321-shuffle");
+  EXPECT_EQ(md.find("(better)"), std::string::npos) << md;
+  EXPECT_NE(md.find("-1.24 ± 0 (no difference shown)"), std::string::npos) << md;
+  const auto same = markdown(sample({10, 10, 10}, {10, 10, 10}), "rfc5321-shuffle");
+  EXPECT_NE(same.find("0 ± 0 (identical)"), std::string::npos) << same;
+  // Two seeds whose interval includes 0, and one replication alone.
+  EXPECT_EQ(verdict(mean_interval(std::vector<double>{-1, 0.5})), "no difference shown");
+  EXPECT_EQ(verdict(mean_interval(std::vector<double>{-3})), "no difference shown");
+}
+
+TEST(Tables, NamesWithCommasQuotesAndNewlinesStayOneField) {
+  const std::string name = "renumber, \"v2\"\nsecond line";
+  const auto text = csv(sample({10, 12, 11}, {5, 6, 5.5}, name));
+  EXPECT_NE(text.find("\n\"renumber, \"\"v2\"\"\nsecond line\",rfc5321-shuffle,1,ok,"), std::string::npos) << text;
+  const auto intervals = intervals_csv(sample({10, 12, 11}, {5, 6, 5.5}, name), "rfc5321-shuffle");
+  EXPECT_NE(intervals.find("\n\"renumber, \"\"v2\"\"\nsecond line\",rfc5321-shuffle,"), std::string::npos);
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ Summary two_servers() {
   s.attempts.per_message_mean = 1.5;
   s.servers.push_back({.host = "mx1.example.com", .address = "192.0.2.1", .preference = 10,
                        .counters = {.connections = 5, .accepted = 3, .timeouts = 2, .peak_sessions = 2},
-                       .share = 1.0, .utilization = 0.25});
+                       .share = 1.0, .busy_session_s = 30, .up_s = 60, .utilization = 0.25,
+                       .utilization_peak_bin = 0.5});
   s.servers.push_back({.host = "192.0.2.9", .address = "192.0.2.9", .preference = std::nullopt,
                        .counters = {.connections = 1, .refused = 1}, .share = 0.0, .utilization = 0.0});
   s.bounces[static_cast<std::size_t>(BounceReason::expired)] = 1;
@@ -102,9 +103,17 @@ TEST(Writers, ServersCsvHasTheContractsColumnsAndJsonNumbers) {
   write_servers_csv(two_servers(), out);
   EXPECT_EQ(out.str(),
             "host,address,preference,accepted,share,connections,timeouts,refused,tempfail,busy_tempfail,"
-            "peak_sessions,utilization\n"
-            "mx1.example.com,192.0.2.1,10,3,1.0,5,2,0,0,0,2,0.25\n"
-            "192.0.2.9,192.0.2.9,,0,0.0,1,0,1,0,0,0,0.0\n");
+            "peak_sessions,utilization,utilization_peak_bin,busy_session_s,up_s\n"
+            "mx1.example.com,192.0.2.1,10,3,1.0,5,2,0,0,0,2,0.25,0.5,30.0,60.0\n"
+            "192.0.2.9,192.0.2.9,,0,0.0,1,0,1,0,0,0,0.0,0.0,0.0,0.0\n");
+}
+
+TEST(Writers, ServersCsvQuotesWhatNeedsIt) {
+  auto summary = two_servers();
+  summary.servers[0].host = "mx \"one\", the first\nline";
+  std::ostringstream out;
+  write_servers_csv(summary, out);
+  EXPECT_NE(out.str().find("\n\"mx \"\"one\"\", the first\nline\",192.0.2.1,10,"), std::string::npos) << out.str();
 }
 
 TEST(Writers, JsonCarriesEveryServerCounterAndTheAttemptTotals) {
@@ -126,7 +135,7 @@ TEST(Writers, TextSummaryLinesFromTheCounterList) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("bounces: expired 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("   connects  timeout refused tempfail  peak   util\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("   connects  timeout refused tempfail  peak   util  peak%\n"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 
 #include "scenario/scenario.hpp"
 #include "sweep/sweep.hpp"
+#include "util/csv.hpp"
+#include "util/sha256.hpp"
 
 namespace mxsim::sweep {
 namespace {
@@ -212,6 +214,53 @@ TEST(Merge, RefusesWhatIsNotAWholeSweep) {
   EXPECT_EQ(code({{"a", header + "0,2,a,1,ok\n"}, {"b", header + "1,3,b,1,ok\n"}}), 2);
   EXPECT_EQ(code({{"a", "x,y\n1,2\n"}}), 2);
   EXPECT_EQ(code({{"a", ""}}), 2);
+}
+
+TEST(Merge, RefusesShardsOfDifferentSweepsWithTheReason) {
+  const std::string header = "point,points,x,seed,status,sweep_mxsim_version,sweep_scenario_sha256,sweep_grid_sha256\n";
+  auto message = [](const std::vector<MergeInput>& inputs) -> std::pair<int, std::string> {
+    try {
+      merge(inputs);
+    } catch (const MergeError& e) {
+      return {e.exit_code(), e.what()};
+    }
+    return {0, ""};
+  };
+  const std::string a = header + "0,2,a,1,ok,0.1.0,aaa,ggg\n";
+  EXPECT_EQ(message({{"a", a}, {"b", header + "1,2,b,1,ok,0.1.0,aaa,ggg\n"}}).first, 0);
+  const auto grid = message({{"a", a}, {"b", header + "1,2,b,1,ok,0.1.0,aaa,hhh\n"}});
+  EXPECT_EQ(grid.first, 2);
+  EXPECT_NE(grid.second.find("sweep_grid_sha256 is hhh but ggg in a"), std::string::npos) << grid.second;
+  EXPECT_EQ(message({{"a", a}, {"b", header + "1,2,b,1,ok,0.1.0,bbb,ggg\n"}}).first, 2);
+  EXPECT_EQ(message({{"a", a}, {"b", header + "1,2,b,1,ok,0.2.0,aaa,ggg\n"}}).first, 2);
+}
+
+TEST(Merge, QuotedFieldsWithCommasAndLineBreaksStayWhole) {
+  const std::string header = "point,points,\"servers[\"\"a,b\"\"].x\",seed,status\n";
+  const std::string row0 = "0,2,\"one,\ntwo \"\"q\"\"\",1,ok\n", row1 = "1,2,plain,1,ok\n";
+  EXPECT_EQ(merge({{"b", header + row1}, {"a", header + row0}}), header + row0 + row1);
+}
+
+TEST(Merge, EveryRowOfARealSweepNamesItsSweep) {
+  const auto sweep = Sweep::load_file(kData + "/sweep/grid.yaml");
+  const auto header = util::parse_csv(csv_header(sweep)).front().fields;
+  const auto row = util::parse_csv(csv_row(sweep, sweep.point(0), "error", nullptr, 1)).front().fields;
+  ASSERT_EQ(header.size(), row.size());
+  const auto at = [&](const std::string& name) {
+    return row[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())];
+  };
+  EXPECT_EQ(at("sweep_scenario_sha256").size(), 64u);
+  EXPECT_EQ(at("sweep_grid_sha256"), sweep.grid_sha256());
+  EXPECT_FALSE(at("sweep_mxsim_version").empty());
+  for (const char* name : {"delivery_p99_s", "delivery_p99", "jain_index_min", "jain_min", "connections_per_message"})
+    EXPECT_NE(std::find(header.begin(), header.end(), name), header.end()) << name;
+}
+
+TEST(Sha256, KnownDigests) {
+  EXPECT_EQ(util::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(util::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(util::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 }  // namespace

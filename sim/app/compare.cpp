@@ -1,7 +1,8 @@
 // `mxsim compare`: the macro benchmark of selection policies. Runs every
 // scenario x policy x replication as its own `mxsim run` child (SimGrid
 // allows one engine per process), J at a time, and writes DIR/NAME.csv (one
-// row per run) and DIR/NAME.md (means with 95% confidence intervals).
+// row per run), DIR/NAME-intervals.csv (means, paired differences and their
+// 95% intervals) and DIR/NAME.md (the table of those intervals).
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,8 +47,8 @@ struct Job {
 int compare_command(const std::vector<std::string>& args) {
   po::options_description options(
       "mxsim compare SCENARIO... [options]\n\nRun each scenario with each selection policy over N seeds, each run its "
-      "own `mxsim run` process, and write DIR/NAME.csv (one row per run) and DIR/NAME.md (means with 95% confidence "
-      "intervals per scenario and policy).\n\noptions");
+      "own `mxsim run` process, and write DIR/NAME.csv (one row per run), DIR/NAME-intervals.csv (means and paired "
+      "differences with 95% confidence intervals) and DIR/NAME.md (the table of them).\n\noptions");
   std::vector<std::string> scenario_paths;
   std::string selection_text = "all", out_dir = "results/compare", name, baseline = "rfc5321-shuffle";
   long replications = 10;
@@ -80,7 +81,9 @@ int compare_command(const std::vector<std::string>& args) {
 CSV columns: scenario, policy, seed, status (ok; conservation: the run broke it; error: no summary,
 fields empty), messages, first-hop and delivery p50/p99, delivery mean, timeouts, 421s and connections
 per message, max/mean and Jain's index of the first domain's best preference level, and the highest
-utilization among its servers. Same command, same build: the same bytes.
+utilization among its servers. NAME-intervals.csv: per scenario, policy and metric the mean over the
+replications with its 95% Student-t interval, and the paired difference against --baseline with its
+verdict (lower, higher, identical, no difference shown). Same command, same build: the same bytes.
 
 Progress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE: no new runs start,
 running ones are terminated, the finished runs are written and both files say that the table is
@@ -102,6 +105,7 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
   if (out_dir.empty()) throw po::error("--out needs a path, not \"\"");
   const auto csv_path = fs::path(out_dir) / (name + ".csv");
   const auto md_path = fs::path(out_dir) / (name + ".md");
+  const auto intervals_path = fs::path(out_dir) / (name + "-intervals.csv");
 
   // Every scenario must load: find out now, not after the other runs.
   std::vector<std::string> names, descriptions;
@@ -116,6 +120,7 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
   }
   plan.output("the CSV file", csv_path.string());
   plan.output("the table", md_path.string());
+  plan.output("the intervals", intervals_path.string());
   plan.check();
   std::vector<std::uint64_t> seeds;
   for (long r = 1; r <= replications; ++r) seeds.push_back(static_cast<std::uint64_t>(r));
@@ -178,6 +183,7 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
                                 "runs only",
                                 signal_name(signal), done, todo.size());
   write_output(csv_path.string(), compare::csv(table, note));
+  write_output(intervals_path.string(), compare::intervals_csv(table, baseline, note));
   const std::string md = fmt::format("# mxsim compare: {}\n\n", name) + compare::markdown(table, baseline, note);
   write_output(md_path.string(), md);
   if (!vm.count("quiet")) {
@@ -185,8 +191,8 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
     if (!flush_stdout() && errno != EPIPE && signal != SIGPIPE)
       throw std::runtime_error(fmt::format("cannot write stdout: {}", std::strerror(errno)));
   }
-  fmt::print(stderr, "mxsim compare: {} runs ({} failed) written to {} and {}\n", done, failed, csv_path.string(),
-             md_path.string());
+  fmt::print(stderr, "mxsim compare: {} runs ({} failed) written to {}, {} and {}\n", done, failed, csv_path.string(),
+             intervals_path.string(), md_path.string());
   if (signal != 0) return exit_code_for_signal(signal);
   return failed ? kExitFindings : kExitOk;
 }

@@ -106,7 +106,7 @@ int run_command(const std::vector<std::string>& args) {
        "(names: mxsim policies)")
       ("trace", po::value<std::string>(&trace_path),
        "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
-       "outcome, duration_s); off by default; - for stdout (with --quiet)")
+       "outcome, duration_s), in order of start_s; off by default; - for stdout (with --quiet)")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)")
       ("paje", po::value<std::string>(&paje_path),
        "write SimGrid's Paje trace of the run (hosts, links and their use over time) to this file, for Paje "

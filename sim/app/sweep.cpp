@@ -95,8 +95,9 @@ Key paths: keys joined by dots, [N] for the N-th list item (from 0), ["key"] for
 are created. Each point must load as a scenario, or nothing runs (exit 2).
 
 CSV columns: point, points (the total), one column per key path, seed, status (ok; conservation: the
-run broke it; error: it did not finish, fields empty), then the summary's main fields. Same sweep, same
-build: the same bytes, sharded and merged or not.
+run broke it; error: it did not finish, fields empty), then the summary's main fields (times end in _s),
+the earlier names of some of them, and which sweep the row belongs to (sweep_mxsim_version,
+sweep_scenario_sha256, sweep_grid_sha256). Same sweep, same build: the same bytes, sharded and merged or not.
 
 Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP
 or SIGPIPE: no new points start, running ones are terminated, the finished rows are written and the
@@ -259,9 +260,10 @@ int merge_command(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << options
               << "\nThe shards may come in any order. A shard that was interrupted (its last line is \"# incomplete: "
-                 "...\"), a point given twice or a missing point is refused.\n"
+                 "...\"), a point given twice or a missing point is refused; so are shards of different sweeps "
+                 "(another grid, scenario file or mxsim version: the sweep_* columns differ).\n"
                  "exit codes: 0 merged, 1 the files are not a whole sweep (missing, repeated or interrupted shards), "
-                 "2 unusable input\n";
+                 "2 unusable input or shards of different sweeps\n";
     return kExitOk;
   }
   if (paths.empty()) throw po::error("missing SHARD.csv files (see mxsim merge --help)");

@@ -22,8 +22,13 @@ namespace {
 std::string checks_help() {
   std::string text = "\nchecks (stable names; each finding says why it matters and cites its RFC):\n";
   for (const auto& c : lint::checks())
-    text += fmt::format("  {:<20} {:<14} {} ({})\n", c.name, c.severity, c.summary, c.rfc);
+    text += fmt::format("  {:<20} {:<15} {} ({})\n", c.name, c.severity, c.summary, c.rfc);
   return text;
+}
+
+// notice < warning < error; 0 for anything else.
+int severity_rank(const std::string& severity) {
+  return severity == "notice" ? 1 : severity == "warning" ? 2 : severity == "error" ? 3 : 0;
 }
 
 nlohmann::json finding_json(const dns::Finding& f) {
@@ -37,9 +42,12 @@ int validate_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim validate SCENARIO... [options]\n\nCheck scenario files and the MX data of "
                                   "their zones without running them.\n\noptions");
   std::vector<std::string> paths;
-  std::string format = "text";
+  std::string format = "text", fail_on = "warning";
   std::vector<std::string> limit_args;
   options.add_options()("help,h", "describe the options")(
+      "fail-on", po::value<std::string>(&fail_on)->default_value("warning"),
+      "error, warning or notice: the least severe finding that makes the exit code 1 (the others are printed "
+      "and exit 0)")(
       "format", po::value<std::string>(&format)->default_value("text"),
       "text (one finding per line, file:line:column: severity: [check] message) or json (a list of findings)")(
       "limit", po::value<std::vector<std::string>>(&limit_args),
@@ -57,21 +65,26 @@ int validate_command(const std::vector<std::string>& args) {
     std::cout << options
               << checks_help() << "\n--format json prints one list of findings, each {file, line, column, check, "
                  "severity, message, rfc, facts}; facts holds the domain, target, address... of the finding.\n"
-                 "exit codes: 0 clean, 1 findings, 2 unusable input (the first such error is printed)\n";
+                 "severities: error (the mail cannot flow as meant), warning (it will suffer), notice (worth a "
+                 "look).\nexit codes: 0 clean (or only findings below --fail-on), 1 findings at or above --fail-on, "
+                 "2 unusable input (the first such error is printed)\n";
     return kExitOk;
   }
   if (paths.empty()) throw po::error("missing SCENARIO (see mxsim validate --help)");
   if (format != "text" && format != "json")
     throw po::error(fmt::format("--format must be text or json, not \"{}\"", format));
+  const int threshold = severity_rank(fail_on);
+  if (threshold == 0) throw po::error(fmt::format("--fail-on must be error, warning or notice, not \"{}\"", fail_on));
 
   const auto limits = scenario::parse_limits(limit_args);
   auto findings_json = nlohmann::json::array();
-  std::size_t count = 0;
+  std::size_t count = 0, failing = 0;
   for (const auto& path : paths) {
     const auto scenario = scenario::load_file(path, limits);
     const auto db = scenario::build_zone(scenario);
     for (const auto& f : lint::lint_scenario(scenario, db)) {
       ++count;
+      if (severity_rank(f.severity) >= threshold) ++failing;
       if (format == "text")
         fmt::print("{}: {}: [{}] {}\n", f.where.str(), f.severity, f.check, f.message);
       else
@@ -80,7 +93,7 @@ int validate_command(const std::vector<std::string>& args) {
   }
   if (format == "json") std::cout << findings_json.dump(2) << "\n";
   else if (count == 0) fmt::print("{}: no findings\n", paths.size() == 1 ? paths.front() : "all scenarios");
-  return count ? kExitFindings : kExitOk;
+  return failing ? kExitFindings : kExitOk;
 }
 
 const bool registered =

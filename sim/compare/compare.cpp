@@ -1,5 +1,6 @@
 // The comparison tables. Numbers are written from the summaries' rounded
 // values with fmt's shortest form, so that the same runs give the same bytes.
+// Student's t comes from Boost.Math; every CSV line from util::CsvLine.
 #include "compare/compare.hpp"
 
 #include <algorithm>
@@ -7,8 +8,11 @@
 #include <limits>
 #include <stdexcept>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "util/csv.hpp"
 
 namespace mxsim::compare {
 namespace {
@@ -39,22 +43,38 @@ std::string shown(double x) {
 std::string with_interval(const Interval& i) {
   if (i.n == 0) return "-";
   if (std::isnan(i.half_width)) return shown(i.mean);
-  // Equal values give a half-width of rounding noise: show it as 0.
-  const double width = i.half_width < 1e-9 * std::max(1.0, std::fabs(i.mean)) ? 0.0 : i.half_width;
-  return fmt::format("{} ± {}", shown(i.mean), shown(width));
+  return fmt::format("{} ± {}", shown(i.mean), shown(i.half_width));
 }
 
-struct Column {
-  const char* title;
-  double Metrics::*field;
+std::string number_text(double x) { return std::isnan(x) ? std::string() : fmt::format("{}", x); }
+
+// The runs of one scenario and policy, and their paired baseline runs.
+std::vector<double> values_of(const std::vector<Cell>& runs, double Metrics::*field) {
+  std::vector<double> out;
+  for (const auto& cell : runs)
+    if (cell.metrics) out.push_back((*cell.metrics).*field);
+  return out;
+}
+
+std::vector<double> differences(const std::vector<Cell>& runs, const std::vector<Cell>& base, double Metrics::*field) {
+  std::vector<double> out;
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    if (runs[r].metrics && base[r].metrics) out.push_back((*runs[r].metrics).*field - (*base[r].metrics).*field);
+  return out;
+}
+
+// The markdown table's columns.
+constexpr double Metrics::*kTableFields[] = {
+    &Metrics::first_hop_p50,        &Metrics::first_hop_p99,        &Metrics::delivery_p50,
+    &Metrics::delivery_p99,         &Metrics::timeouts_per_message, &Metrics::tempfail_per_message,
+    &Metrics::max_over_mean_best_level, &Metrics::jain_index_best_level,
 };
 
-constexpr Column kColumns[] = {
-    {"first-hop p50 (s)", &Metrics::first_hop_p50},   {"first-hop p99 (s)", &Metrics::first_hop_p99},
-    {"delivery p50 (s)", &Metrics::delivery_p50},     {"delivery p99 (s)", &Metrics::delivery_p99},
-    {"timeouts/msg", &Metrics::timeouts_per_message}, {"421s/msg", &Metrics::tempfail_per_message},
-    {"max/mean", &Metrics::best_max_over_mean},       {"Jain", &Metrics::best_jain},
-};
+const MetricColumn& column_of(double Metrics::*field) {
+  for (const auto& c : metric_columns())
+    if (c.field == field) return c;
+  throw std::logic_error("compare: a table field without a metric column");
+}
 
 }  // namespace
 
@@ -85,14 +105,14 @@ Metrics metrics_of(const nlohmann::json& s) {
     for (const auto& g : groups)
       if (g.at("domain") == domain && (!best || g.at("preference").get<int>() < best->at("preference").get<int>()))
         best = &g;
-    m.best_max_over_mean = number(*best, "max_over_mean");
-    m.best_jain = number(*best, "jain_index");
+    m.max_over_mean_best_level = number(*best, "max_over_mean");
+    m.jain_index_best_level = number(*best, "jain_index");
     const auto preference = best->at("preference").get<int>();
     const auto& hosts = best->at("hosts");
     for (const auto& server : s.at("servers")) {
       if (!server.at("preference").is_number() || server.at("preference").get<int>() != preference) continue;
       if (std::find(hosts.begin(), hosts.end(), server.at("host")) == hosts.end()) continue;
-      m.best_max_utilization = std::max(m.best_max_utilization, number(server, "utilization"));
+      m.utilization_max_best_level = std::max(m.utilization_max_best_level, number(server, "utilization"));
     }
   }
   return m;
@@ -111,23 +131,26 @@ Comparison::Comparison(std::vector<std::string> scenario_names, std::vector<std:
       for (std::size_t r = 0; r < seeds.size(); ++r) by_seed[r].seed = seeds[r];
 }
 
+const std::vector<MetricColumn>& metric_columns() {
+  static const std::vector<MetricColumn> columns{
+      {"first_hop_p50_s", "first-hop p50 (s)", &Metrics::first_hop_p50},
+      {"first_hop_p99_s", "first-hop p99 (s)", &Metrics::first_hop_p99},
+      {"delivery_p50_s", "delivery p50 (s)", &Metrics::delivery_p50},
+      {"delivery_p99_s", "delivery p99 (s)", &Metrics::delivery_p99},
+      {"delivery_mean_s", "delivery mean (s)", &Metrics::delivery_mean},
+      {"timeouts_per_message", "timeouts/msg", &Metrics::timeouts_per_message},
+      {"tempfail_per_message", "421s/msg", &Metrics::tempfail_per_message},
+      {"connections_per_message", "connections/msg", &Metrics::connections_per_message},
+      {"max_over_mean_best_level", "max/mean", &Metrics::max_over_mean_best_level},
+      {"jain_index_best_level", "Jain", &Metrics::jain_index_best_level},
+      {"utilization_max_best_level", "max utilization", &Metrics::utilization_max_best_level},
+  };
+  return columns;
+}
+
 double t_975(int dof) {
-  static constexpr double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                      2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
   if (dof < 1) return std::numeric_limits<double>::quiet_NaN();
-  if (dof <= 30) return kTable[dof - 1];
-  // Beyond the table: linear in 1/dof through 40, 60, 120 and infinity.
-  static constexpr double kDof[] = {30, 40, 60, 120};
-  static constexpr double kT[] = {2.042, 2.021, 2.000, 1.980};
-  const double x = 1.0 / dof;
-  for (int i = 0; i < 3; ++i) {
-    if (dof <= kDof[i + 1]) {
-      const double x0 = 1 / kDof[i], x1 = 1 / kDof[i + 1];
-      return kT[i] + (kT[i + 1] - kT[i]) * (x - x0) / (x1 - x0);
-    }
-  }
-  return 1.960 + (1.980 - 1.960) * x / (1.0 / 120);
+  return boost::math::quantile(boost::math::students_t_distribution<double>(dof), 0.975);
 }
 
 Interval mean_interval(std::span<const double> values) {
@@ -138,38 +161,84 @@ Interval mean_interval(std::span<const double> values) {
   for (double v : values) sum += v;
   out.mean = sum / static_cast<double>(values.size());
   if (values.size() < 2) {
-    out.half_width = std::numeric_limits<double>::quiet_NaN();
+    out.sd = out.half_width = std::numeric_limits<double>::quiet_NaN();
     return out;
   }
   double squares = 0;
   for (double v : values) squares += (v - out.mean) * (v - out.mean);
-  const double sd = std::sqrt(squares / static_cast<double>(values.size() - 1));
-  out.half_width = t_975(static_cast<int>(values.size()) - 1) * sd / std::sqrt(static_cast<double>(values.size()));
+  out.sd = std::sqrt(squares / static_cast<double>(values.size() - 1));
+  // Equal values leave rounding noise in the sum of squares: no spread at all.
+  if (out.sd < 1e-12 * std::max(1.0, std::fabs(out.mean))) out.sd = 0;
+  out.half_width = t_975(static_cast<int>(values.size()) - 1) * out.sd / std::sqrt(static_cast<double>(values.size()));
   return out;
 }
 
+std::string verdict(const Interval& d) {
+  if (d.n < 2 || std::isnan(d.half_width)) return "no difference shown";
+  if (d.sd == 0) return d.mean == 0 ? "identical" : "no difference shown";
+  if (d.mean + d.half_width < 0) return "lower";
+  if (d.mean - d.half_width > 0) return "higher";
+  return "no difference shown";
+}
+
 std::string csv(const Comparison& c, const std::string& footer) {
-  std::string out =
-      "scenario,policy,seed,status,submitted,delivered,bounced,pending,first_hop_p50_s,first_hop_p99_s,"
-      "delivery_p50_s,delivery_p99_s,delivery_mean_s,timeouts_per_message,tempfail_per_message,"
-      "connections_per_message,best_max_over_mean,best_jain,best_max_utilization\n";
+  util::CsvLine header;
+  for (const char* name : {"scenario", "policy", "seed", "status", "submitted", "delivered", "bounced", "pending"})
+    header.raw(name);
+  for (const auto& column : metric_columns()) header.raw(column.name);
+  // The names of an earlier version, kept for scripts written against them.
+  std::string out = header.raw("best_max_over_mean").raw("best_jain").raw("best_max_utilization").finish();
+  const std::size_t fields = 4 + metric_columns().size() + 3;
   for (std::size_t s = 0; s < c.scenarios.size(); ++s) {
     for (std::size_t p = 0; p < c.policies.size(); ++p) {
       for (const auto& cell : c.cells[s][p]) {
         if (cell.status.empty()) continue;
-        out += fmt::format("{},{},{},{}", c.scenarios[s], c.policies[p], cell.seed, cell.status);
+        util::CsvLine line;
+        line.text(c.scenarios[s]).text(c.policies[p]).raw(std::to_string(cell.seed)).text(cell.status);
         if (cell.metrics) {
           const auto& m = *cell.metrics;
-          out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.submitted, m.delivered, m.bounced,
-                             m.pending, m.first_hop_p50, m.first_hop_p99, m.delivery_p50, m.delivery_p99,
-                             m.delivery_mean, m.timeouts_per_message, m.tempfail_per_message,
-                             m.connections_per_message, m.best_max_over_mean, m.best_jain, m.best_max_utilization);
+          for (const auto count : {m.submitted, m.delivered, m.bounced, m.pending}) line.raw(std::to_string(count));
+          for (const auto& column : metric_columns()) line.raw(fmt::format("{}", m.*column.field));
+          line.raw(fmt::format("{}", m.max_over_mean_best_level))
+              .raw(fmt::format("{}", m.jain_index_best_level))
+              .raw(fmt::format("{}", m.utilization_max_best_level));
         } else {
-          out += std::string(15, ',') + "\n";
+          for (std::size_t i = 0; i < fields; ++i) line.empty();
         }
+        out += line.finish();
       }
     }
   }
+  if (!footer.empty()) out += "# " + footer + "\n";
+  return out;
+}
+
+std::string intervals_csv(const Comparison& c, const std::string& baseline, const std::string& footer) {
+  std::string out =
+      "scenario,policy,metric,versus,n,mean,sd,ci95_half_width,ci95_low,ci95_high,verdict\n";
+  const auto base = std::find(c.policies.begin(), c.policies.end(), baseline) - c.policies.begin();
+  const bool paired = static_cast<std::size_t>(base) < c.policies.size();
+  auto row = [&](std::size_t s, std::size_t p, const MetricColumn& column, const std::string& versus,
+                 const std::vector<double>& values) {
+    const auto i = mean_interval(values);
+    util::CsvLine line;
+    line.text(c.scenarios[s]).text(c.policies[p]).raw(column.name).text(versus).raw(std::to_string(i.n));
+    line.raw(i.n ? number_text(i.mean) : "").raw(number_text(i.sd)).raw(number_text(i.half_width));
+    line.raw(number_text(i.mean - i.half_width)).raw(number_text(i.mean + i.half_width));
+    line.raw(versus.empty() ? "" : verdict(i));
+    out += line.finish();
+  };
+  for (std::size_t s = 0; s < c.scenarios.size(); ++s)
+    for (std::size_t p = 0; p < c.policies.size(); ++p)
+      for (const auto& column : metric_columns()) row(s, p, column, "", values_of(c.cells[s][p], column.field));
+  if (paired)
+    for (std::size_t s = 0; s < c.scenarios.size(); ++s)
+      for (std::size_t p = 0; p < c.policies.size(); ++p) {
+        if (static_cast<std::ptrdiff_t>(p) == base) continue;
+        for (const auto& column : metric_columns())
+          row(s, p, column, baseline,
+              differences(c.cells[s][p], c.cells[s][static_cast<std::size_t>(base)], column.field));
+      }
   if (!footer.empty()) out += "# " + footer + "\n";
   return out;
 }
@@ -186,10 +255,10 @@ std::string markdown(const Comparison& c, const std::string& baseline, const std
                        "(Student t, n - 1 dof).\n\n",
                        c.seeds.size(), c.seeds.empty() ? 0 : c.seeds.front(), c.seeds.empty() ? 0 : c.seeds.back());
     out += "| policy |";
-    for (const auto& col : kColumns) out += fmt::format(" {} |", col.title);
+    for (const auto field : kTableFields) out += fmt::format(" {} |", column_of(field).title);
     if (paired) out += fmt::format(" Δ delivery p99 vs {} (paired) |", baseline);
     out += "\n|---|";
-    for (std::size_t i = 0; i < std::size(kColumns); ++i) out += "---|";
+    for (std::size_t i = 0; i < std::size(kTableFields); ++i) out += "---|";
     if (paired) out += "---|";
     out += "\n";
     for (std::size_t p = 0; p < c.policies.size(); ++p) {
@@ -197,27 +266,18 @@ std::string markdown(const Comparison& c, const std::string& baseline, const std
       std::size_t ok = 0;
       for (const auto& cell : runs) ok += cell.metrics ? 1 : 0;
       out += fmt::format("| {}{} |", c.policies[p], ok == runs.size() ? "" : fmt::format(" (n={})", ok));
-      std::vector<double> values;
-      for (const auto& col : kColumns) {
-        values.clear();
-        for (const auto& cell : runs)
-          if (cell.metrics) values.push_back((*cell.metrics).*col.field);
-        out += fmt::format(" {} |", with_interval(mean_interval(values)));
-      }
+      for (const auto field : kTableFields)
+        out += fmt::format(" {} |", with_interval(mean_interval(values_of(runs, field))));
       if (paired) {
         if (static_cast<std::ptrdiff_t>(p) == base) {
           out += " baseline |";
         } else {
-          values.clear();
-          const auto& base_runs = c.cells[s][static_cast<std::size_t>(base)];
-          for (std::size_t r = 0; r < runs.size(); ++r)
-            if (runs[r].metrics && base_runs[r].metrics)
-              values.push_back(runs[r].metrics->delivery_p99 - base_runs[r].metrics->delivery_p99);
-          const auto i = mean_interval(values);
-          std::string verdict;
-          if (i.n >= 2 && !std::isnan(i.half_width))
-            verdict = i.mean + i.half_width < 0 ? " (better)" : i.mean - i.half_width > 0 ? " (worse)" : " (n.s.)";
-          out += fmt::format(" {}{} |", with_interval(i), verdict);
+          const auto i = mean_interval(
+              differences(runs, c.cells[s][static_cast<std::size_t>(base)], &Metrics::delivery_p99));
+          // A lower delivery p99 is better.
+          const auto v = verdict(i);
+          out += fmt::format(" {} ({}) |", with_interval(i),
+                             i.n == 0 ? "no runs" : v == "lower" ? "better" : v == "higher" ? "worse" : v);
         }
       }
       out += "\n";
@@ -227,8 +287,11 @@ std::string markdown(const Comparison& c, const std::string& baseline, const std
   out += "Columns: latency percentiles from submission (first 250 from any MX; delivery to a final server); "
          "timeouts and 421 answers per submitted message; max/mean and Jain's index of the accepted messages over "
          "the hosts of the first domain's best preference level. The paired difference subtracts the baseline's "
-         "delivery p99 run by run (same seed, same arrivals): better/worse when its 95% interval excludes 0, "
-         "n.s. otherwise.\n";
+         "delivery p99 run by run (same seed, same arrivals): better/worse when its 95% interval excludes 0; "
+         "\"no difference shown\" when it includes 0, with fewer than two replications, or when every replication "
+         "gives the same non-zero difference (no spread: percentiles come from histogram buckets within 1%, so equal "
+         "values say the same bucket, not a measured effect); \"identical\" when every replication equals the "
+         "baseline. Every interval is in NAME-intervals.csv.\n";
   return out;
 }
 

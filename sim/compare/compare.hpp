@@ -1,6 +1,8 @@
 // The macro benchmark's tables: what `mxsim compare` keeps of each run's
-// summary.json, the CSV of every run, and the markdown table of means with
-// 95% confidence intervals. No processes here: app/compare.cpp runs them.
+// summary.json, the CSV of every run, the intervals CSV (means and 95%
+// Student-t intervals over the replications, the paired differences against
+// the baseline) and the markdown table made from the same intervals. No
+// processes here: app/compare.cpp runs them.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +26,17 @@ struct Metrics {
   // The best (lowest) preference level of the first recipient domain: its
   // hosts' accepted messages as max/mean and Jain's index, and the highest
   // session utilization among its servers.
-  double best_max_over_mean = 1, best_jain = 1, best_max_utilization = 0;
+  double max_over_mean_best_level = 1, jain_index_best_level = 1, utilization_max_best_level = 0;
 };
+
+// A metric of Metrics: its CSV column (unit in the name), its table heading.
+struct MetricColumn {
+  const char* name;
+  const char* title;
+  double Metrics::*field;
+};
+// Every metric, in CSV order (the message counts come before them).
+const std::vector<MetricColumn>& metric_columns();
 
 // Throws std::runtime_error when a field of the contract is missing.
 Metrics metrics_of(const nlohmann::json& summary);
@@ -49,21 +60,37 @@ struct Comparison {
              std::vector<std::string> policy_names, std::vector<std::uint64_t> replication_seeds);
 };
 
-// 97.5% quantile of Student's t with `dof` degrees of freedom (a table to 30,
-// then interpolated in 1/dof to the normal's 1.96): the two-sided 95% interval.
+// 97.5% quantile of Student's t with `dof` degrees of freedom (Boost.Math):
+// the two-sided 95% interval. NaN below one degree of freedom.
 double t_975(int dof);
 
 struct Interval {
   double mean = 0;
-  double half_width = 0;  // NaN with fewer than two values
+  double sd = 0;          // sample standard deviation; NaN with fewer than two values
+  double half_width = 0;  // of the 95% interval; NaN with fewer than two values
   std::size_t n = 0;
 };
 Interval mean_interval(std::span<const double> values);
+
+// What a paired difference shows, from its interval: "lower" or "higher"
+// when the interval excludes 0 (the markdown table calls a lower delivery
+// p99 better); "identical" when every replication gave the
+// same value as the baseline; "no difference shown" when it includes 0, when
+// every difference is equal but not 0 (no spread to build an interval from:
+// percentiles come from histogram buckets, and equal values usually mean the
+// same bucket, not a measured effect), or below two replications.
+std::string verdict(const Interval& difference);
 
 // One header line, then one row per cell that ran (ok or failed), in
 // scenario, policy, seed order; `footer` (if any) is appended as a comment
 // line starting with "# ".
 std::string csv(const Comparison& c, const std::string& footer = "");
+
+// The intervals behind the markdown table, for plots and scripts: per
+// scenario, policy and metric the mean over the ok replications with its 95%
+// interval; then per scenario, policy and metric the paired difference
+// against `baseline` with its verdict. Same footer as csv().
+std::string intervals_csv(const Comparison& c, const std::string& baseline, const std::string& footer = "");
 
 // Per scenario: a table of means +- 95% CI half-widths per policy, and the
 // paired difference of delivery p99 against `baseline` (same seeds: the

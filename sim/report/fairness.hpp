@@ -20,7 +20,7 @@ double chi_square_p(std::span<const double> counts);
 // Upper tail of the chi-square distribution with `dof` degrees of freedom.
 double chi_square_survival(double statistic, double dof);
 
-// The chi-square value whose upper tail is `alpha` (bisection on the above).
+// The chi-square value whose upper tail is `alpha`.
 double chi_square_quantile(double alpha, double dof);
 
 }  // namespace mxsim::report

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "model/observer.hpp"
+#include "report/applied.hpp"
 #include "report/stats.hpp"
 #include "report/summary.hpp"
 #include "report/timeseries.hpp"
@@ -42,6 +43,9 @@ class Recorder final : public model::Observer {
   void bounced(double t, BounceReason reason) override;
   void deferred(double t) override;
   void retry_started(double t) override;
+  void server_state(double t, std::uint32_t server, bool up) override;
+  void fault_began(double t, std::uint32_t event) override;
+  void fault_ended(double t, std::uint32_t event) override;
 
   // Closes the statistics and the last bins at `run.end`, and sums up.
   Summary finish(const RunInfo& run);
@@ -50,6 +54,7 @@ class Recorder final : public model::Observer {
  private:
   const model::World& world_;
   Stats stats_;
+  AppliedEvents applied_;
   std::unique_ptr<TimeSeries> timeseries_;
   std::unique_ptr<Trace> trace_;
 };

@@ -1,8 +1,10 @@
 // Counting model events: totals per server and per message fate, busy
-// session-seconds, latency histograms overall and per sender group.
+// session-seconds and up-time (overall and per report bin), accepted counts
+// of each level while wholly up, latency histograms overall and per group.
 #include "report/stats.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "model/world.hpp"
 
@@ -32,24 +34,86 @@ const char* outcome_name(Outcome outcome) {
   return "unknown";
 }
 
-Stats::Stats(std::size_t servers, std::size_t sender_groups)
-    : servers_(servers), live_(servers), group_first_hop_(sender_groups), group_delivery_(sender_groups) {}
+Stats::Stats(StatsSetup setup)
+    : setup_(std::move(setup)),
+      servers_(setup_.sessions.size()),
+      live_(setup_.sessions.size()),
+      levels_of_(setup_.sessions.size()),
+      group_first_hop_(setup_.sender_groups),
+      group_delivery_(setup_.sender_groups) {
+  for (std::uint32_t level = 0; level < setup_.levels.size(); ++level) {
+    const auto& hosts = setup_.levels[level];
+    level_accepted_.emplace_back(hosts.size(), 0);
+    for (std::uint32_t host = 0; host < hosts.size(); ++host)
+      for (const auto s : hosts[host]) levels_of_[s].emplace_back(level, host);
+  }
+}
+
+void Stats::accrue(Live& l, double until) {
+  const double span = until - l.since;
+  if (span <= 0) return;
+  const double busy = static_cast<double>(l.in_use) * span;
+  l.busy += busy;
+  l.bin_busy += busy;
+  if (l.up) l.bin_up += span;
+  else l.down_s += span;
+  l.since = until;
+}
+
+// A bin counts when its host was up for at least half of it: a few seconds
+// of uptime alone say little about how busy it was.
+void Stats::close_bin(Live& l, std::uint32_t s) {
+  const double sessions = setup_.sessions[s];
+  if (l.bin_up >= 0.5 * setup_.bin && sessions > 0) l.peak = std::max(l.peak, l.bin_busy / (sessions * l.bin_up));
+  l.bin_busy = 0;
+  l.bin_up = 0;
+  ++l.bin;
+}
 
 void Stats::touch(double t, std::uint32_t s) {
   auto& l = live_[s];
-  l.busy += static_cast<double>(l.in_use) * (t - l.since);
-  l.since = t;
+  for (double bin_end = static_cast<double>(l.bin + 1) * setup_.bin; t >= bin_end;
+       bin_end = static_cast<double>(l.bin + 1) * setup_.bin) {
+    accrue(l, bin_end);
+    close_bin(l, s);
+  }
+  accrue(l, t);
+}
+
+void Stats::traffic(double t, std::uint32_t s) {
+  touch(t, s);
+  auto& l = live_[s];
+  if (std::isnan(l.first)) {
+    l.first = t;
+    l.down_at_first = l.down_s;
+  }
+  l.last = t;
+  l.down_at_last = l.down_s;
 }
 
 void Stats::submitted(double) { ++messages_.submitted; }
 
-void Stats::connection(double, std::uint32_t server) { ++servers_[server].connections; }
+void Stats::connection(double t, std::uint32_t server) {
+  ++servers_[server].connections;
+  traffic(t, server);
+}
 
 void Stats::connection_closed(double, std::uint32_t server, std::uint32_t messages) {
   count_closed(servers_[server], messages);
 }
 
-void Stats::attempt_ended(const model::AttemptEnd& a) { count_outcome(servers_[a.server], a.outcome); }
+void Stats::attempt_ended(const model::AttemptEnd& a) {
+  count_outcome(servers_[a.server], a.outcome);
+  traffic(a.end, a.server);
+  if (a.outcome != Outcome::accepted) return;
+  for (const auto& [level, host] : levels_of_[a.server]) {
+    const auto& hosts = setup_.levels[level];
+    const bool all_up = std::all_of(hosts.begin(), hosts.end(), [&](const std::vector<std::uint32_t>& addresses) {
+      return std::any_of(addresses.begin(), addresses.end(), [&](std::uint32_t s) { return live_[s].up; });
+    });
+    if (all_up) ++level_accepted_[level][host];
+  }
+}
 
 void Stats::session_started(double t, std::uint32_t server) {
   touch(t, server);
@@ -58,8 +122,13 @@ void Stats::session_started(double t, std::uint32_t server) {
 }
 
 void Stats::session_ended(double t, std::uint32_t server) {
-  touch(t, server);
+  traffic(t, server);
   --live_[server].in_use;
+}
+
+void Stats::server_state(double t, std::uint32_t server, bool up) {
+  touch(t, server);
+  live_[server].up = up;
 }
 
 void Stats::first_hop(double, std::uint32_t group, double latency) {
@@ -90,7 +159,22 @@ bool Stats::agrees_with(const model::World& world) const {
 }
 
 void Stats::finish(double end) {
-  for (std::uint32_t s = 0; s < live_.size(); ++s) touch(end, s);
+  for (std::uint32_t s = 0; s < live_.size(); ++s) {
+    touch(end, s);
+    close_bin(live_[s], s);
+  }
+}
+
+Busy Stats::busy(std::uint32_t s) const {
+  const auto& l = live_[s];
+  Busy out{.busy_session_s = l.busy};
+  if (std::isnan(l.first)) return out;
+  out.span_s = l.last - l.first;
+  out.up_s = out.span_s - (l.down_at_last - l.down_at_first);
+  const double capacity = setup_.sessions[s] * out.up_s;
+  out.utilization = capacity > 0 ? l.busy / capacity : 0.0;
+  out.peak_bin_utilization = l.peak;
+  return out;
 }
 
 }  // namespace mxsim::report

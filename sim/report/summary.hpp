@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "report/applied.hpp"
 #include "report/counters.hpp"
 #include "report/histogram.hpp"
 
@@ -46,13 +47,25 @@ struct Attempts {
   double messages_per_connection = 0;  // over the connections that ended
 };
 
+// The latency distribution at kCdfPercentiles, for plots: each value is a
+// histogram percentile (within 1%), the last the exact maximum.
+struct LatencyCdf {
+  std::vector<double> percentiles;
+  std::vector<double> first_hop_s;
+  std::vector<double> delivery_s;
+};
+
 struct ServerRow {
   std::string host;
   std::string address;
   std::optional<int> preference;  // none: no domain's MX target
   ServerCounters counters;
   double share = 0;        // of its domain's accepted messages
-  double utilization = 0;  // session-seconds used over sessions * simulated time
+  // Over the span the server received traffic, while its host was up:
+  double busy_session_s = 0;
+  double up_s = 0;
+  double utilization = 0;           // busy_session_s / (sessions x up_s)
+  double utilization_peak_bin = 0;  // the same in the busiest report bin
 };
 
 // One preference level of one recipient domain: hosts that should share load.
@@ -61,6 +74,9 @@ struct FairnessGroup {
   int preference = 0;
   std::vector<std::string> hosts;
   std::uint64_t accepted = 0;
+  // What the fairness figures compare: each host's messages (all its
+  // addresses together) accepted while every host of the level was up.
+  std::vector<std::uint64_t> accepted_while_up;
   double jain_index = 0;
   double max_over_mean = 0;
   double chi2_p = 0;
@@ -76,6 +92,9 @@ struct SenderRow {
 struct Summary {
   std::string mxsim_version;
   std::string scenario;
+  std::string scenario_path;    // as given on the command line
+  std::string scenario_sha256;  // of the scenario file's bytes
+  std::string zone_sha256;      // of the zone text (inline or zone_file)
   std::string description;
   std::uint64_t seed = 0;
   double simulated_s = 0;
@@ -84,11 +103,14 @@ struct Summary {
   Messages messages;
   Latency first_hop;
   Latency delivery;
+  LatencyCdf latency_cdf;
   Attempts attempts;
   std::vector<ServerRow> servers;
   std::vector<FairnessGroup> groups;
   std::vector<SenderRow> senders;
   std::array<std::uint64_t, kBounceReasons> bounces{};
+  std::vector<FaultWindow> fault_windows;
+  std::vector<ZoneChange> zone_changes;
   std::vector<std::string> warnings;
 };
 
@@ -98,7 +120,10 @@ struct RunInfo {
   double wall_s = 0;
 };
 
+// Percentiles of latency_cdf: dense in the tail, where mail latencies spread.
+extern const std::vector<double> kCdfPercentiles;
+
 // `stats` must be finished at `run.end`.
-Summary summarize(const Stats& stats, const model::World& world, const RunInfo& run);
+Summary summarize(const Stats& stats, const AppliedEvents& applied, const model::World& world, const RunInfo& run);
 
 }  // namespace mxsim::report

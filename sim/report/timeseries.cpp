@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "util/csv.hpp"
+
 namespace mxsim::report {
 
 TimeSeries::TimeSeries(std::vector<ServerLabel> servers, double bin, std::ostream* timeseries, std::ostream* queue)
@@ -30,15 +32,20 @@ void TimeSeries::write_bin() {
   const double start = static_cast<double>(bin_index_) * bin_;
   if (timeseries_) {
     for (std::size_t s = 0; s < labels_.size(); ++s) {
-      fmt::print(*timeseries_, "{},{},{}", start, labels_[s].host, labels_[s].address);
+      if (!labels_[s].mail_target) continue;
+      util::CsvLine line;
+      line.raw(fmt::format("{}", start)).text(labels_[s].host).text(labels_[s].address);
       for (const auto& field : kServerCounterFields)
-        if (field.shows(kInBins)) fmt::print(*timeseries_, ",{}", bin_servers_[s].*field.value);
-      *timeseries_ << '\n';
+        if (field.shows(kInBins)) line.raw(fmt::format("{}", bin_servers_[s].*field.value));
+      *timeseries_ << line.finish();
     }
   }
   if (queue_) {
-    fmt::print(*queue_, "{},{},{},{},{},{}\n", start, bin_queue_.submitted, bin_queue_.delivered,
-               bin_queue_.bounced, deferred_, in_flight_);
+    util::CsvLine line;
+    line.raw(fmt::format("{}", start));
+    for (const auto count : {bin_queue_.submitted, bin_queue_.delivered, bin_queue_.bounced, deferred_, in_flight_})
+      line.raw(std::to_string(count));
+    *queue_ << line.finish();
   }
 }
 

@@ -16,6 +16,7 @@ namespace mxsim::report {
 struct ServerLabel {
   std::string host;
   std::string address;
+  bool mail_target = true;  // false: no sender connects to it (a name server's address): no rows
 };
 
 class TimeSeries final : public model::Observer {

@@ -1,6 +1,6 @@
-// summary.json as nlohmann builds it (keys sorted), servers.csv, and the text
-// summary as a few fmt tables: messages, latency percentiles, per-server
-// load, per-preference-group fairness.
+// summary.json as nlohmann builds it (keys sorted), servers.csv through the
+// one CSV writer, and the text summary as a few fmt tables: messages, latency
+// percentiles, per-server load, per-preference-group fairness, the events.
 #include "report/writers.hpp"
 
 #include <algorithm>
@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include "util/csv.hpp"
 
 namespace mxsim::report {
 namespace {
@@ -41,6 +43,9 @@ nlohmann::json to_json(const Summary& s) {
   nlohmann::json j;
   j["mxsim_version"] = s.mxsim_version;
   j["scenario"] = s.scenario;
+  j["scenario_path"] = s.scenario_path;
+  j["scenario_sha256"] = s.scenario_sha256;
+  j["zone_sha256"] = s.zone_sha256;
   j["description"] = s.description;
   j["seed"] = s.seed;
   j["simulated_s"] = s.simulated_s;
@@ -51,6 +56,9 @@ nlohmann::json to_json(const Summary& s) {
                    {"bounced", s.messages.bounced},
                    {"pending", s.messages.pending}};
   j["latency_s"] = {{"first_hop", latency_json(s.first_hop)}, {"delivery", latency_json(s.delivery)}};
+  j["latency_cdf"] = {{"percentiles", s.latency_cdf.percentiles},
+                      {"first_hop_s", s.latency_cdf.first_hop_s},
+                      {"delivery_s", s.latency_cdf.delivery_s}};
   nlohmann::json attempts = nlohmann::json::object();
   for (const auto& field : kServerCounterFields)
     if (field.shows(kInAttempts)) attempts[field.name] = s.attempts.totals.*field.value;
@@ -64,7 +72,10 @@ nlohmann::json to_json(const Summary& s) {
                         {"address", row.address},
                         {"preference", row.preference ? nlohmann::json(*row.preference) : nlohmann::json(nullptr)},
                         {"share", row.share},
-                        {"utilization", row.utilization}};
+                        {"busy_session_s", row.busy_session_s},
+                        {"up_s", row.up_s},
+                        {"utilization", row.utilization},
+                        {"utilization_peak_bin", row.utilization_peak_bin}};
     for (const auto& field : kServerCounterFields) r[field.name] = row.counters.*field.value;
     servers.push_back(std::move(r));
   }
@@ -75,6 +86,7 @@ nlohmann::json to_json(const Summary& s) {
                       {"preference", g.preference},
                       {"hosts", g.hosts},
                       {"accepted", g.accepted},
+                      {"accepted_while_up", g.accepted_while_up},
                       {"jain_index", g.jain_index},
                       {"max_over_mean", g.max_over_mean},
                       {"chi2_p", g.chi2_p}});
@@ -92,6 +104,14 @@ nlohmann::json to_json(const Summary& s) {
   for (int r = 0; r < kBounceReasons; ++r)
     bounces[bounce_name(static_cast<BounceReason>(r))] = s.bounces[static_cast<std::size_t>(r)];
   j["bounces"] = bounces;
+  auto windows = nlohmann::json::array();
+  for (const auto& w : s.fault_windows)
+    windows.push_back({{"event", w.event}, {"fault", w.fault}, {"target", w.target}, {"start_s", w.start_s},
+                       {"end_s", w.end_s}, {"until_end", w.until_end}});
+  j["fault_windows"] = windows;
+  auto zone_changes = nlohmann::json::array();
+  for (const auto& z : s.zone_changes) zone_changes.push_back({{"event", z.event}, {"at_s", z.at_s}, {"zone", z.zone}});
+  j["zone_changes"] = zone_changes;
   j["warnings"] = s.warnings;
   return j;
 }
@@ -135,13 +155,13 @@ void write_text(const Summary& j, std::ostream& out) {
   fmt::print(out, "\n{:<28}{:<16}{:>5}{:>10}{:>8}", "server", "address", "pref", "accepted", "share");
   for (const auto& field : kServerCounterFields)
     if (field.shows(kInServerTable)) fmt::print(out, "{:>{}}", field.column, field.width);
-  fmt::print(out, "{:>7}\n", "util");
+  fmt::print(out, "{:>7}{:>7}\n", "util", "peak%");
   for (const auto& s : j.servers) {
     fmt::print(out, "{:<28}{:<16}{:>5}{:>10}{:>7.1f}%", s.host, s.address,
                s.preference ? std::to_string(*s.preference) : std::string("-"), s.counters.accepted, 100 * s.share);
     for (const auto& field : kServerCounterFields)
       if (field.shows(kInServerTable)) fmt::print(out, "{:>{}}", s.counters.*field.value, field.width);
-    fmt::print(out, "{:>6.1f}%\n", 100 * s.utilization);
+    fmt::print(out, "{:>6.1f}%{:>6.1f}%\n", 100 * s.utilization, 100 * s.utilization_peak_bin);
   }
 
   if (!j.groups.empty()) {
@@ -152,21 +172,29 @@ void write_text(const Summary& j, std::ostream& out) {
                  g.accepted, g.jain_index, g.max_over_mean, g.chi2_p);
     }
   }
+  if (!j.fault_windows.empty() || !j.zone_changes.empty()) fmt::print(out, "\nevents as applied:\n");
+  for (const auto& w : j.fault_windows)
+    fmt::print(out, "  {:>10} - {:<10} {} {}{}\n", seconds(w.start_s), seconds(w.end_s), w.fault, w.target,
+               w.until_end ? " (until the end)" : "");
+  for (const auto& z : j.zone_changes) fmt::print(out, "  {:>10}   {:<10} zone update (event {})\n", seconds(z.at_s), "", z.event);
   for (const auto& w : j.warnings) fmt::print(out, "\nwarning: {}", w);
   if (!j.warnings.empty()) fmt::print(out, "\n");
 }
 
 void write_servers_csv(const Summary& j, std::ostream& out) {
-  out << "host,address,preference,accepted,share";
+  util::CsvLine header;
+  header.raw("host").raw("address").raw("preference").raw("accepted").raw("share");
   for (const auto& field : kServerCounterFields)
-    if (field.shows(kInServersCsv)) out << ',' << field.name;
-  out << ",utilization\n";
+    if (field.shows(kInServersCsv)) header.raw(field.name);
+  out << header.raw("utilization").raw("utilization_peak_bin").raw("busy_session_s").raw("up_s").finish();
   for (const auto& s : j.servers) {
-    fmt::print(out, "{},{},{},{},{}", s.host, s.address, s.preference ? std::to_string(*s.preference) : std::string(),
-               s.counters.accepted, json_number(s.share));
+    util::CsvLine line;
+    line.text(s.host).text(s.address).raw(s.preference ? std::to_string(*s.preference) : std::string());
+    line.raw(std::to_string(s.counters.accepted)).raw(json_number(s.share));
     for (const auto& field : kServerCounterFields)
-      if (field.shows(kInServersCsv)) fmt::print(out, ",{}", s.counters.*field.value);
-    fmt::print(out, ",{}\n", json_number(s.utilization));
+      if (field.shows(kInServersCsv)) line.raw(std::to_string(s.counters.*field.value));
+    line.raw(json_number(s.utilization)).raw(json_number(s.utilization_peak_bin));
+    out << line.raw(json_number(s.busy_session_s)).raw(json_number(s.up_s)).finish();
   }
 }
 

@@ -13,6 +13,7 @@
 #include "scenario/text.hpp"
 #include "scenario/topology.hpp"
 #include "scenario/yaml_reader.hpp"
+#include "util/sha256.hpp"
 
 namespace mxsim::scenario {
 namespace {
@@ -66,7 +67,9 @@ Scenario load_text(const std::string& text, const std::string& path, const Limit
   const Reader reader(without_bom(text), path, limits);
   // Any yaml-cpp exception the readers let through becomes an InputError at its mark.
   try {
-    return read(reader);
+    Scenario scenario = read(reader);
+    scenario.sha256 = util::sha256_hex(text);
+    return scenario;
   } catch (const YAML::Exception& e) {
     throw InputError(reader.at(e.mark), fmt::format("YAML error: {}", printable(e.msg)));
   }

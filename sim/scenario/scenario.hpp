@@ -168,6 +168,7 @@ struct DnsSpec {
 
 struct Scenario {
   std::string file;  // path as given
+  std::string sha256;  // of the file's bytes as read (summary.json names the run's input by it)
   std::string name;
   std::string description;
   std::uint64_t seed = 1;

@@ -155,6 +155,7 @@ void Topology::lay_out_domains(const Scenario& scenario) {
       }
       level->servers[static_cast<std::size_t>(h - level->hosts.begin())].push_back(t.address);
       BoundServer& server = servers_[t.address];
+      server.mail_target = true;
       if (server.domain < 0) {
         server.domain = static_cast<int>(domains_.size());
         server.preference = t.preference;
@@ -176,10 +177,19 @@ void Topology::lay_out_domains(const Scenario& scenario) {
     dns::Resolver fresh(&updated);
     for (const auto& t : fresh.resolve_mx(seen[i], 0, dns::ServfailSet{}).targets) {
       BoundServer& server = servers_[t.address];
+      server.mail_target = true;
       if (server.domain >= 0) continue;
       server.domain = static_cast<int>(i);
       server.preference = t.preference;
     }
+  }
+  // A target of a state between updates only (added, then removed again).
+  dns::ZoneDb between = *db_;
+  for (std::size_t u = 0; u + 1 < updates; ++u) {
+    between.apply_update(u);
+    dns::Resolver fresh(&between);
+    for (const auto d : seen)
+      for (const auto& t : fresh.resolve_mx(d, 0, dns::ServfailSet{}).targets) servers_[t.address].mail_target = true;
   }
 }
 

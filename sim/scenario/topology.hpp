@@ -23,6 +23,11 @@ struct BoundServer {
   bool ipv6 = false;
   int domain = -1;      // index into Topology::domains() of the first domain it serves; -1: none
   int preference = -1;  // its MX preference there; -1: an MX target of no recipient domain
+  // An address senders may connect to: an MX target (or implicit-MX address)
+  // of a recipient domain in the base zone or in any state the zone updates
+  // lead to. Relays forward to the same domains' MX targets. The zone's
+  // other addresses (name servers, web hosts) are no mail servers.
+  bool mail_target = false;
 };
 
 // One preference level of a domain's MX set.

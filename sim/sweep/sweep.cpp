@@ -14,8 +14,16 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string_view>
+
+#include "util/csv.hpp"
+#include "util/sha256.hpp"
+
+#ifndef MXSIM_VERSION
+#define MXSIM_VERSION "dev"
+#endif
 
 namespace mxsim::sweep {
 
@@ -45,8 +53,12 @@ void emit(YAML::Emitter& out, const YAML::Node& node) {
       out << YAML::EndSeq;
       break;
     case YAML::NodeType::Scalar:
-      // Zone texts stay block scalars: the loader reads `#` in them as a comment.
-      if (node.Scalar().find('\n') != std::string::npos) out << YAML::Literal;
+      // Zone texts stay block scalars: the loader reads `#` in them as a
+      // comment. A literal block ends with exactly one line break, so other
+      // text with line breaks (a name) is written double-quoted instead.
+      if (const auto& text = node.Scalar(); text.find('\n') != std::string::npos)
+        out << (text.back() == '\n' && text.find_last_not_of('\n') == text.size() - 2 ? YAML::Literal
+                                                                                     : YAML::DoubleQuoted);
       out << node.Scalar();
       break;
     default:
@@ -300,6 +312,7 @@ Sweep Sweep::load_text(const std::string& text, const std::string& path) {
   const fs::path base = fs::path(path).parent_path();
   sweep.scenario_path_ = (base / scenario.Scalar()).lexically_normal().string();
   sweep.scenario_source_ = read_file(sweep.scenario_path_, at(path, scenario), "the scenario");
+  sweep.scenario_sha256_ = util::sha256_hex(sweep.scenario_source_);
   sweep.scenario_dir_ = fs::absolute(fs::path(sweep.scenario_path_)).parent_path().lexically_normal().string();
 
   if (const YAML::Node seeds = root["seeds"]) sweep.seeds_ = read_seeds(path, seeds);
@@ -385,25 +398,25 @@ constexpr Column kColumns[] = {
     {"bounced", "/messages/bounced"},
     {"pending", "/messages/pending"},
     {"first_hop_count", "/latency_s/first_hop/count"},
-    {"first_hop_mean", "/latency_s/first_hop/mean"},
-    {"first_hop_p50", "/latency_s/first_hop/p50"},
-    {"first_hop_p90", "/latency_s/first_hop/p90"},
-    {"first_hop_p99", "/latency_s/first_hop/p99"},
-    {"first_hop_p999", "/latency_s/first_hop/p999"},
-    {"first_hop_max", "/latency_s/first_hop/max"},
+    {"first_hop_mean_s", "/latency_s/first_hop/mean"},
+    {"first_hop_p50_s", "/latency_s/first_hop/p50"},
+    {"first_hop_p90_s", "/latency_s/first_hop/p90"},
+    {"first_hop_p99_s", "/latency_s/first_hop/p99"},
+    {"first_hop_p999_s", "/latency_s/first_hop/p999"},
+    {"first_hop_max_s", "/latency_s/first_hop/max"},
     {"delivery_count", "/latency_s/delivery/count"},
-    {"delivery_mean", "/latency_s/delivery/mean"},
-    {"delivery_p50", "/latency_s/delivery/p50"},
-    {"delivery_p90", "/latency_s/delivery/p90"},
-    {"delivery_p99", "/latency_s/delivery/p99"},
-    {"delivery_p999", "/latency_s/delivery/p999"},
-    {"delivery_max", "/latency_s/delivery/max"},
+    {"delivery_mean_s", "/latency_s/delivery/mean"},
+    {"delivery_p50_s", "/latency_s/delivery/p50"},
+    {"delivery_p90_s", "/latency_s/delivery/p90"},
+    {"delivery_p99_s", "/latency_s/delivery/p99"},
+    {"delivery_p999_s", "/latency_s/delivery/p999"},
+    {"delivery_max_s", "/latency_s/delivery/max"},
     {"connections", "/attempts/connections"},
     {"accepted", "/attempts/accepted"},
     {"timeouts", "/attempts/timeouts"},
     {"refused", "/attempts/refused"},
     {"tempfail", "/attempts/tempfail"},
-    {"attempts_per_message", "/attempts/per_message_mean"},
+    {"connections_per_message", "/attempts/per_message_mean"},
     {"bounced_null_mx", "/bounces/null_mx"},
     {"bounced_nxdomain", "/bounces/nxdomain"},
     {"bounced_expired", "/bounces/expired"},
@@ -411,48 +424,69 @@ constexpr Column kColumns[] = {
     {"bounced_loops_to_self", "/bounces/loops_to_self"},
 };
 
+// The names an earlier version gave the same fields, kept (after every
+// other column) for scripts written against them.
+constexpr Column kOldNames[] = {
+    {"first_hop_mean", "/latency_s/first_hop/mean"}, {"first_hop_p50", "/latency_s/first_hop/p50"},
+    {"first_hop_p90", "/latency_s/first_hop/p90"},   {"first_hop_p99", "/latency_s/first_hop/p99"},
+    {"first_hop_p999", "/latency_s/first_hop/p999"}, {"first_hop_max", "/latency_s/first_hop/max"},
+    {"delivery_mean", "/latency_s/delivery/mean"},   {"delivery_p50", "/latency_s/delivery/p50"},
+    {"delivery_p90", "/latency_s/delivery/p90"},     {"delivery_p99", "/latency_s/delivery/p99"},
+    {"delivery_p999", "/latency_s/delivery/p999"},   {"delivery_max", "/latency_s/delivery/max"},
+    {"attempts_per_message", "/attempts/per_message_mean"},
+};
+
+// Which sweep a row belongs to: `mxsim merge` joins only rows that agree.
+constexpr const char* kIdentityColumns[] = {"sweep_mxsim_version", "sweep_scenario_sha256", "sweep_grid_sha256"};
+
 std::string cell(const nlohmann::json& value) {
-  if (value.is_string()) return csv_field(value.get<std::string>());
+  if (value.is_string()) return util::csv_field(value.get<std::string>());
   if (value.is_null()) return "";
   return value.dump();
 }
 
+void add_fields(util::CsvLine& line, std::span<const Column> columns, const nlohmann::json* summary) {
+  for (const auto& c : columns) {
+    const nlohmann::json::json_pointer pointer(c.pointer);
+    line.raw(summary && summary->contains(pointer) ? cell(summary->at(pointer)) : std::string());
+  }
+}
+
 }  // namespace
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+std::string csv_field(const std::string& text) { return util::csv_field(text); }
+
+std::string Sweep::grid_sha256() const {
+  // Every path with its values, then the seeds: one line each.
+  std::string text;
+  for (const auto& p : grid_) {
+    text += p.path + "\n";
+    for (const auto& v : p.values) text += "  " + v;
+  }
+  text += "seeds:";
+  for (const auto seed : seeds_) text += fmt::format(" {}", seed);
+  return util::sha256_hex(text + "\n");
 }
 
 std::string csv_header(const Sweep& sweep) {
-  std::string out = "point,points";
-  // `out += ','; out += ...` rather than `"," + ...`: GCC 12 -O3 warns
-  // about the latter (-Wrestrict, a false positive).
-  for (const auto& p : sweep.grid()) {
-    out += ',';
-    out += csv_field(p.path);
-  }
-  out += ",seed,status";
-  for (const auto& c : kColumns) out += fmt::format(",{}", c.name);
-  out += ",jain_min,max_over_mean_max,warnings\n";
-  return out;
+  util::CsvLine line;
+  line.raw("point").raw("points");
+  for (const auto& p : sweep.grid()) line.text(p.path);
+  line.raw("seed").raw("status");
+  for (const auto& c : kColumns) line.raw(c.name);
+  line.raw("jain_index_min").raw("max_over_mean_max").raw("warnings").raw("jain_min");
+  for (const auto& c : kOldNames) line.raw(c.name);
+  for (const char* name : kIdentityColumns) line.raw(name);
+  return line.finish();
 }
 
 std::string csv_row(const Sweep& sweep, const Point& p, const std::string& status, const nlohmann::json* summary,
                     std::uint64_t seed) {
-  std::string out = fmt::format("{},{}", p.index, sweep.points());
-  for (std::size_t k = 0; k < sweep.grid().size(); ++k) {
-    out += ',';
-    out += csv_field(sweep.grid()[k].shown[p.choice[k]]);
-  }
-  out += fmt::format(",{},{}", seed, status);
-  for (const auto& c : kColumns) {
-    out += ",";
-    const nlohmann::json::json_pointer pointer(c.pointer);
-    if (summary && summary->contains(pointer)) out += cell(summary->at(pointer));
-  }
+  util::CsvLine line;
+  line.raw(std::to_string(p.index)).raw(std::to_string(sweep.points()));
+  for (std::size_t k = 0; k < sweep.grid().size(); ++k) line.text(sweep.grid()[k].shown[p.choice[k]]);
+  line.raw(std::to_string(seed)).text(status);
+  add_fields(line, kColumns, summary);
   // Fairness over the preference groups: the worst one.
   std::optional<double> jain, max_over_mean;
   if (summary && summary->contains("groups"))
@@ -462,13 +496,13 @@ std::string csv_row(const Sweep& sweep, const Point& p, const std::string& statu
       if (g.contains("max_over_mean") && g["max_over_mean"].is_number())
         max_over_mean = std::max(max_over_mean.value_or(0.0), g["max_over_mean"].get<double>());
     }
-  out += ',';
-  if (jain) out += nlohmann::json(*jain).dump();
-  out += ',';
-  if (max_over_mean) out += nlohmann::json(*max_over_mean).dump();
-  out += ",";
-  if (summary && summary->contains("warnings")) out += std::to_string(summary->at("warnings").size());
-  return out + "\n";
+  const std::string jain_text = jain ? nlohmann::json(*jain).dump() : "";
+  line.raw(jain_text).raw(max_over_mean ? nlohmann::json(*max_over_mean).dump() : "");
+  line.raw(summary && summary->contains("warnings") ? std::to_string(summary->at("warnings").size()) : "");
+  line.raw(jain_text);
+  add_fields(line, kOldNames, summary);
+  line.text(MXSIM_VERSION).raw(sweep.scenario_sha256()).raw(sweep.grid_sha256());
+  return line.finish();
 }
 
 // --- merge ---------------------------------------------------------------------------
@@ -476,43 +510,67 @@ std::string csv_row(const Sweep& sweep, const Point& p, const std::string& statu
 std::string merge(const std::vector<MergeInput>& inputs) {
   if (inputs.empty()) throw MergeError(2, "no files to merge");
   std::string header;
+  std::vector<std::size_t> identity;  // the identity columns' positions
+  std::vector<std::string> identity_values;
+  const MergeInput* identity_from = nullptr;
   std::optional<std::size_t> total;
   std::map<std::size_t, std::pair<std::string, const MergeInput*>> rows;
   for (const auto& input : inputs) {
-    std::istringstream in(input.text);
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      if (number == 1) {
-        if (line.rfind("point,points,", 0) != 0)
-          throw MergeError(2, fmt::format("{}: not an mxsim sweep file (the header must start with point,points,)", input.name));
-        if (header.empty()) header = line;
-        else if (line != header)
-          throw MergeError(2, fmt::format("{}: its columns differ from {}'s: shards of one sweep have the same header",
-                                          input.name, inputs.front().name));
-        continue;
-      }
-      if (line.rfind(kIncompleteMarker, 0) == 0)
-        throw MergeError(1, fmt::format("{}:{}: this shard was interrupted ({}); run it again", input.name, number, line));
+    std::vector<util::CsvRecord> records;
+    try {
+      records = util::parse_csv(input.text);
+    } catch (const std::invalid_argument& e) {
+      throw MergeError(2, fmt::format("{}: {}: not a CSV file", input.name, e.what()));
+    }
+    if (records.empty()) throw MergeError(2, fmt::format("{}: empty file, not an mxsim sweep file", input.name));
+    const auto& head = records.front();
+    if (head.comment || head.fields.size() < 2 || head.fields[0] != "point" || head.fields[1] != "points")
+      throw MergeError(2, fmt::format("{}: not an mxsim sweep file (the header must start with point,points,)", input.name));
+    if (header.empty()) {
+      header = head.raw;
+      for (const char* name : kIdentityColumns)
+        if (const auto it = std::find(head.fields.begin(), head.fields.end(), name); it != head.fields.end())
+          identity.push_back(static_cast<std::size_t>(it - head.fields.begin()));
+    } else if (head.raw != header) {
+      throw MergeError(2, fmt::format("{}: its columns differ from {}'s: shards of one sweep have the same header "
+                                      "(a different grid, or another mxsim version)",
+                                      input.name, inputs.front().name));
+    }
+    for (std::size_t r = 1; r < records.size(); ++r) {
+      const auto& record = records[r];
+      if (record.comment && record.raw.rfind(kIncompleteMarker, 0) == 0)
+        throw MergeError(1, fmt::format("{}:{}: this shard was interrupted ({}); run it again", input.name,
+                                        record.line, record.raw));
       std::size_t point = 0, points = 0;
-      const auto c1 = line.find(',');
-      const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
-      const bool parsed = c2 != std::string::npos &&
-                          std::from_chars(line.data(), line.data() + c1, point).ptr == line.data() + c1 &&
-                          std::from_chars(line.data() + c1 + 1, line.data() + c2, points).ptr == line.data() + c2;
-      if (!parsed) throw MergeError(2, fmt::format("{}:{}: expected a row that starts with point,points", input.name, number));
+      auto whole = [](const std::string& text, std::size_t& out) {
+        return !text.empty() && std::from_chars(text.data(), text.data() + text.size(), out).ptr == text.data() + text.size();
+      };
+      if (record.comment || record.fields.size() < 2 || !whole(record.fields[0], point) || !whole(record.fields[1], points))
+        throw MergeError(2, fmt::format("{}:{}: expected a row that starts with point,points", input.name, record.line));
+      // Same grid, same scenario file, same mxsim: else the rows measure different things.
+      for (std::size_t k = 0; k < identity.size(); ++k) {
+        const std::string value = identity[k] < record.fields.size() ? record.fields[identity[k]] : "";
+        if (!identity_from) {
+          identity_values.push_back(value);
+          continue;
+        }
+        if (value != identity_values[k])
+          throw MergeError(2, fmt::format("{}:{}: {} is {} but {} in {}: these files are shards of different sweeps",
+                                          input.name, record.line, kIdentityColumns[k],
+                                          value.empty() ? "empty" : value, identity_values[k], identity_from->name));
+      }
+      if (!identity_from) identity_from = &input;
       if (total && *total != points)
         throw MergeError(2, fmt::format("{}:{}: a sweep of {} points, not {}: these files are not shards of one sweep",
-                                        input.name, number, points, *total));
+                                        input.name, record.line, points, *total));
       total = points;
-      if (point >= points) throw MergeError(2, fmt::format("{}:{}: point {} of {} is out of range", input.name, number, point, points));
-      const auto [it, fresh] = rows.emplace(point, std::make_pair(line, &input));
+      if (point >= points)
+        throw MergeError(2, fmt::format("{}:{}: point {} of {} is out of range", input.name, record.line, point, points));
+      const auto [it, fresh] = rows.emplace(point, std::make_pair(record.raw, &input));
       if (!fresh)
-        throw MergeError(1, fmt::format("point {} is in {} and in {}: give each shard once", point, it->second.second->name,
-                                        input.name));
+        throw MergeError(1, fmt::format("point {} is in {} and in {}: give each shard once", point,
+                                        it->second.second->name, input.name));
     }
-    if (number == 0) throw MergeError(2, fmt::format("{}: empty file, not an mxsim sweep file", input.name));
   }
   if (total && rows.size() != *total) {
     std::string missing;

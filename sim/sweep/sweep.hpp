@@ -66,11 +66,16 @@ class Sweep {
   const std::string& scenario_path() const { return scenario_path_; }
   const std::vector<Parameter>& grid() const { return grid_; }
   const std::vector<std::uint64_t>& seeds() const { return seeds_; }
+  // The scenario file's text as read, and a digest of the grid and the
+  // seeds: with the mxsim version, what makes two shards one sweep.
+  const std::string& scenario_sha256() const { return scenario_sha256_; }
+  std::string grid_sha256() const;
 
  private:
   std::string file_;
   std::string scenario_path_;   // as resolved against the sweep file's directory
   std::string scenario_source_; // its text
+  std::string scenario_sha256_; // of that text
   std::string scenario_dir_;    // absolute
   std::vector<Parameter> grid_;
   std::vector<std::uint64_t> seeds_;  // empty: the scenario's own seed
@@ -86,12 +91,13 @@ Shard parse_shard(const std::string& text);
 
 // The sweep CSV: point, points (the total, so that a merge can tell a
 // missing shard), one column per parameter path, seed, status, then the
-// summary's main fields. Status: ok, conservation (the run broke it),
-// error (the run did not finish: fields empty).
+// summary's main fields, the fields' earlier names, and which sweep the row
+// belongs to (mxsim version, scenario and grid digests). Status: ok,
+// conservation (the run broke it), error (the run did not finish: fields empty).
 std::string csv_header(const Sweep& sweep);
 std::string csv_row(const Sweep& sweep, const Point& p, const std::string& status, const nlohmann::json* summary,
                     std::uint64_t seed);
-// RFC 4180 quoting when the text needs it.
+// RFC 4180 quoting when the text needs it (util::csv_field).
 std::string csv_field(const std::string& text);
 
 // The last line of an interrupted sweep's file.
@@ -105,7 +111,8 @@ struct MergeInput {
 class MergeError : public std::runtime_error {
  public:
   MergeError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code_(exit_code) {}
-  int exit_code() const { return exit_code_; }  // 1: the shards are not a whole sweep; 2: not sweep files
+  // 1: the shards are not a whole sweep; 2: not sweep files, or shards of different sweeps
+  int exit_code() const { return exit_code_; }
 
  private:
   int exit_code_;

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Every plot script in scripts/ answers --help and turns the committed
 example outputs (results/runs/*, results/sweeps/*.csv, results/compare/*.csv
-or the stand-in tests/data/plots/compare.csv) into PNG files that exist and
-are not empty."""
+and tests/data/plots/compare*.csv) into PNG files that exist and are not
+empty. With --mxsim: plots read a run's own outputs only (an outage moved
+in a copy of a scenario is shaded where the run applied it, with the copy
+gone), and plot_run.py --html writes one self-contained page."""
 import argparse
 import contextlib
 import glob
 import importlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -72,7 +75,7 @@ class PlotScripts(unittest.TestCase):
                     script("plot_load.py", run, "-o", png)
                     self.assert_png(png)
                     png = os.path.join(out, f"{name}-ts.png")
-                    script("plot_timeseries.py", run, "-o", png)  # the scenario is found by name
+                    script("plot_timeseries.py", run, "-o", png)
                     self.assert_png(png)
                     png = os.path.join(out, f"{name}-connections.png")
                     script("plot_connections.py", run, "-o", png)  # with or without connections_closed
@@ -91,16 +94,54 @@ class PlotScripts(unittest.TestCase):
             for stem in ("latency-cdf", "load", "timeseries"):
                 self.assert_png(os.path.join(out, f"x-{stem}.png"))
 
-    def test_timeseries_with_and_without_a_scenario(self):
-        with tempfile.TemporaryDirectory() as out:
-            run = os.path.join(ARGS.repo, "results", "runs", "seed-failover")
-            png = os.path.join(out, "with.png")
-            script("plot_timeseries.py", run, "--scenario", os.path.join(ARGS.repo, "scenarios", "faults-tour.yaml"),
-                   "-o", png)
-            self.assert_png(png)
+    def test_a_moved_outage_is_shaded_where_it_happened(self):
+        if not ARGS.mxsim:
+            self.skipTest("needs --mxsim")
+        # A copy of seed-failover with the outage moved from 0.5-1.5 h to 4-5 h,
+        # run, then deleted: the plot must take the window from summary.json.
+        import plot_timeseries  # noqa: E402
+        with open(os.path.join(ARGS.repo, "scenarios", "seed-failover.yaml")) as f:
+            text = f.read()
+        self.assertIn("at: 30m, for: 1h", text)
+        with tempfile.TemporaryDirectory() as work:
+            scenario = os.path.join(work, "seed-failover.yaml")
+            with open(scenario, "w") as f:
+                f.write(text.replace("at: 30m, for: 1h", "at: 4h, for: 1h").replace("duration: 2h", "duration: 6h"))
+            run = os.path.join(work, "run")
+            r = subprocess.run([os.environ["MXSIM"], "run", scenario, "--out", run, "--quiet"], capture_output=True,
+                               text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            os.remove(scenario)
+            with open(os.path.join(run, "summary.json")) as f:
+                summary = json.load(f)
+            self.assertEqual(summary["scenario_path"], scenario)
+            self.assertEqual(len(summary["scenario_sha256"]), 64)
+            with contextlib.redirect_stdout(io.StringIO()):
+                shaded = plot_timeseries.plot(mxplot.load_run(run), os.path.join(work, "ts.png"))
+            self.assertEqual(shaded, [(14400.0, 18000.0, "down", "mailhost1.example.com")])
+            self.assert_png(os.path.join(work, "ts.png"))
+
+    def test_plot_run_html_is_one_self_contained_page(self):
+        if not ARGS.mxsim:
+            self.skipTest("needs --mxsim")
+        with tempfile.TemporaryDirectory() as work:
+            run = os.path.join(work, "run")
+            r = subprocess.run([os.environ["MXSIM"], "run", os.path.join(ARGS.repo, "scenarios", "ttl-change.yaml"),
+                                "--out", run, "--quiet"], capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = subprocess.run([sys.executable, os.path.join(ARGS.repo, "scripts", "plot_run.py"), run, "--html"],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(run, "report.html"), encoding="utf-8") as f:
+                page = f.read()
+            self.assertEqual(page.count('src="data:image/png;base64,'), 3)
+            self.assertNotIn('src="http', page)
+            for text in ("scenario SHA-256", "Faults and zone changes as applied", "zone update: ", "Servers",
+                         "Fairness per preference level", "mx-new.example.com"):
+                self.assertIn(text, page)
 
     def test_compare_and_sweep_csvs(self):
-        compare = sorted(glob.glob(os.path.join(ARGS.repo, "results", "compare", "*.csv")))
+        compare = sorted(glob.glob(os.path.join(ARGS.repo, "results", "compare", "*-intervals.csv")))
         compare.append(os.path.join(ARGS.repo, "tests", "data", "plots", "compare.csv"))
         sweeps = sorted(glob.glob(os.path.join(ARGS.repo, "results", "sweeps", "*.csv")))
         self.assertTrue(sweeps, "expected the gallery's sweep under results/sweeps")
@@ -135,7 +176,11 @@ class PlotScripts(unittest.TestCase):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", required=True)
+    parser.add_argument("--mxsim", help="the mxsim to run (the tests that need a fresh run are skipped without it)")
     ARGS, rest = parser.parse_known_args()
     ARGS.repo = os.path.abspath(ARGS.repo)
+    if ARGS.mxsim:
+        ARGS.mxsim = os.environ["MXSIM"] = os.path.abspath(ARGS.mxsim)
     sys.path.insert(0, os.path.join(ARGS.repo, "scripts"))
+    import mxplot  # noqa: E402,F401
     unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
