@@ -40,7 +40,7 @@ done
 # Postfix's slow start and connection reuse after an outage.
 rm -rf results/runs/slow-start
 "$mxsim" run scenarios/slow-start.yaml --out results/runs/slow-start --quiet
-"$python" scripts/plot_connections.py results/runs/slow-start --scenario scenarios/slow-start.yaml \
+"$python" scripts/plot_connections.py results/runs/slow-start \
   -o "$gallery/slow-start-connections.png"
 
 "$python" scripts/plot_latency_cdf.py results/runs/seed-failover results/runs/seed-balance \

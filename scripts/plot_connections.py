@@ -4,12 +4,12 @@ the servers: new connections per second in each bin, and the messages per
 connection of the connections that ended in it (closed_messages /
 connections_closed: above 1 when senders keep sessions for the mail waiting,
 as Postfix does for a backlog; failed connections count as 0). The
-scenario's fault windows are shaded, as in plot_timeseries.py.
+run's fault windows (from its summary.json) are shaded, as in plot_timeseries.py.
 
 Runs written before mxsim reported connections_closed have no messages per
 connection: the lower panel then says so.
 
-  scripts/plot_connections.py results/runs/slow-start --scenario scenarios/slow-start.yaml -o connections.png
+  scripts/plot_connections.py results/runs/slow-start -o connections.png
 """
 import argparse
 import os
@@ -32,7 +32,7 @@ def per_bin(rows):
     return bins
 
 
-def plot(run, path, scenario=None, title=None, until=None):
+def plot(run, path, title=None, until=None):
     rows = run["timeseries"]
     if not rows:
         raise SystemExit(f'{run["dir"]}: no timeseries.csv')
@@ -58,29 +58,25 @@ def plot(run, path, scenario=None, title=None, until=None):
     bottom.set_ylabel("messages per connection\n(connections ending in the bin)")
     bottom.set_xlabel(f"simulated time ({unit})")
 
-    note = ""
-    scenario = scenario or mxplot.find_scenario(run["summary"], __file__)
-    if scenario:
-        windows, instants = mxplot.fault_windows(mxplot.scenario_events(scenario), end)
-        seen = set()
-        for start, stop, fault, target in windows:
-            label = f"{fault}: {target}"
-            for ax in (top, bottom):
-                ax.axvspan(start / scale, stop / scale, color=mxplot.FAULT_COLOURS.get(fault, "tab:gray"), alpha=0.15,
-                           label=label if ax is top and label not in seen else None)
-            seen.add(label)
-        for at, text in instants:
-            for ax in (top, bottom):
-                ax.axvline(at / scale, color="black", linestyle="--", linewidth=1,
-                           label=text if ax is top and text not in seen else None)
-            seen.add(text)
-    else:
-        note = " (no scenario file: fault windows not shaded)"
+    # The fault windows as this run applied them (summary.json): the scenario file is not read.
+    windows, instants = mxplot.applied_events(run["summary"])
+    seen = set()
+    for start, stop, fault, target in windows:
+        label = f"{fault}: {target}"
+        for ax in (top, bottom):
+            ax.axvspan(start / scale, min(stop, end) / scale, color=mxplot.FAULT_COLOURS.get(fault, "tab:gray"),
+                       alpha=0.15, label=label if ax is top and label not in seen else None)
+        seen.add(label)
+    for at, text in instants:
+        for ax in (top, bottom):
+            ax.axvline(at / scale, color="black", linestyle="--", linewidth=1,
+                       label=text if ax is top and text not in seen else None)
+        seen.add(text)
     top.legend(fontsize=8, loc="best")
     if has_closed:
         bottom.legend(fontsize=8, loc="best")
     top.set_xlim(0, end / scale)
-    fig.suptitle((title or f"Connections over time: {mxplot.run_label(run)}") + note, fontsize=11)
+    fig.suptitle(title or f"Connections over time: {mxplot.run_label(run)}", fontsize=11)
     mxplot.save(fig, path)
 
 
@@ -88,11 +84,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", metavar="RUN_DIR", help="a folder written by mxsim run --out")
     parser.add_argument("-o", "--output", default="connections.png", help="PNG to write (default: %(default)s)")
-    parser.add_argument("--scenario", help="the scenario file, for the fault windows")
     parser.add_argument("--until", type=mxplot.parse_duration, help="end of the time axis, e.g. 1h (default: the run's end)")
     parser.add_argument("--title")
     args = parser.parse_args(argv)
-    plot(mxplot.load_run(args.run), args.output, args.scenario, args.title, args.until)
+    plot(mxplot.load_run(args.run), args.output, args.title, args.until)
 
 
 if __name__ == "__main__":
