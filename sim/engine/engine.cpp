@@ -28,11 +28,24 @@ namespace sg4 = simgrid::s4u;
 namespace mxsim::engine {
 namespace {
 
-// SimGrid's command line: the network model of network sessions, the Paje trace.
+// Stack of every SimGrid actor (see simgrid_args).
+constexpr int kStackKiB = 256;
+
+// SimGrid's command line: the actors' stacks, the network model of network
+// sessions, the Paje trace.
 std::vector<std::string> simgrid_args(bool network, const std::string& paje_temp) {
   std::vector<std::string> args{"mxsim"};
 #ifdef MXSIM_SIMGRID_CONTEXTS
   args.push_back("--cfg=contexts/factory:" MXSIM_SIMGRID_CONTEXTS);
+#else
+  // Pitfall: every actor gets SimGrid's 8 MiB stack by default, reserved up
+  // front; waiters grow with the activities in flight, and a few hundred of
+  // them reserved gigabytes (content-filter-burst aborted with "Failed to
+  // allocate stack" under `ulimit -v 1500000`). The deepest actor, the
+  // model's, ran every committed scenario on 8 KiB (4 KiB crashed): 256 KiB
+  // is that with a wide margin. Sanitizer builds keep the default (their
+  // frames are larger).
+  args.emplace_back(fmt::format("--cfg=contexts/stack-size:{}", kStackKiB));
 #endif
   if (network) {
     // CM02: latencies and bandwidths as written (the default LV08 scales
