@@ -210,7 +210,7 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   Activities activities(platform);
   model::RoundTripSessions round_trips;
   model::NetworkSessions shared(activities);
-  model::World world(scenario, {.seed = options.seed, .outages_from_engine = true},
+  model::World world(scenario, {.seed = options.seed, .outages_from_engine = true, .stop = options.stop},
                      network ? static_cast<model::SessionModel&>(shared) : round_trips);
   report::Recorder recorder(world, {.timeseries = options.timeseries, .queue = options.queue, .trace = options.trace});
   world.observe(recorder);
