@@ -86,6 +86,8 @@ fields empty), messages, first-hop and delivery p50/p99, delivery mean, timeouts
 per message, max/mean and Jain's index of the first domain's best preference level, and the highest
 utilization among its servers. Same command, same build: the same bytes.
 
+Before starting, the number of runs and an estimate of the wall time go to stderr (on a
+terminal, or always when over 10 min); more runs than --limit runs (10000) is refused (exit 2).
 Progress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE: no new runs start,
 running ones are terminated, the finished runs are written and both files say that the table is
 incomplete. The runs end with this process, however it ends. One compare at a time writes into DIR.

@@ -99,6 +99,8 @@ CSV columns: point, points (the total), one column per key path, seed, status (o
 run broke it; error: it did not finish, fields empty), then the summary's main fields. Same sweep, same
 build: the same bytes, sharded and merged or not.
 
+Before starting, the number of runs and an estimate of the wall time go to stderr (on a
+terminal, or always when over 10 min); more runs than --limit runs (10000) is refused (exit 2).
 Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP
 or SIGPIPE: no new points start, running ones are terminated, the finished rows are written and the
 file ends with the line "# incomplete: ..." (mxsim merge refuses such a file). The points' runs end
