@@ -98,6 +98,8 @@ TEST(PlatformCheck, XmlErrorsAreLocated) {
       {"<platform>\n  <zone id='a' routing='Full'>\n</platform>", "p.xml:3:1"},
       {"<platform>\n <host id='a' id='b'/>\n</platform>", "p.xml:2:15"},
       {"<platform>\n <host id='a&bogus;'/></platform>", "p.xml:2:13"},
+      {"<platform>\n <host id='a&;'/></platform>", "p.xml:2:13"},
+      {"<platform>\n <host id='a&#x;'/></platform>", "p.xml:2:13"},
       {"<platform>\n<![CDATA[x]]></platform>", "p.xml:2:1"},
       {"<platform>text</platform>", "p.xml:1:11"},
       {"", "p.xml:1:1"},
