@@ -56,7 +56,11 @@ TEST(Limits, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(limits.events, 10'000u);
   EXPECT_EQ(limits.messages, 1'000'000'000u);
   EXPECT_EQ(limits.timeseries_rows, 10'000'000u);
-  EXPECT_EQ(mxsim::scenario::limit_table().size(), 8u);
+  EXPECT_EQ(limits.mx_per_name, 1'000u);
+  EXPECT_EQ(limits.platform_hosts, 100'000u);
+  EXPECT_EQ(limits.trace_bytes, std::uint64_t{4} << 30);
+  EXPECT_EQ(limits.runs, 10'000u);
+  EXPECT_EQ(mxsim::scenario::limit_table().size(), 12u);
 }
 
 TEST(Limits, SetLimit) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -21,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "app/command.hpp"
+#include "util/units.hpp"
 
 namespace fs = std::filesystem;
 
@@ -197,6 +199,32 @@ void run_jobs(std::size_t count, std::size_t parallel, const std::function<Child
     if (stop_signal() != 0 && (code == kExitSigint || code == kExitSigterm || !exited)) continue;  // cut short
     finished({job, code, children.size()});
   }
+}
+
+long default_jobs() {
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus < 1 ? 1 : cpus;
+}
+
+void warn_about_jobs(const char* command, long jobs) {
+  const long cpus = default_jobs();
+  if (jobs > cpus)
+    fmt::print(stderr, "mxsim {}: warning: --jobs {} is more than the {} CPUs: the runs share them and each takes "
+               "longer (and holds its memory longer)\n", command, jobs, cpus);
+}
+
+void announce_runs(const char* command, std::size_t runs, double messages, double seconds, long jobs,
+                   const scenario::Limits& limits) {
+  // Runs beyond the CPUs share them: no faster than the CPUs allow.
+  const double parallel = static_cast<double>(std::max(1L, std::min(jobs, default_jobs())));
+  const double wall = seconds / parallel;
+  const std::string text = fmt::format("{} runs, about {:.3g} messages in all, about {} at {} at a time", runs,
+                                       messages, util::format_duration(wall), jobs);
+  if (runs > limits.runs)
+    throw std::runtime_error(fmt::format("{}: more runs than {}", text, scenario::limit_note(limits, "runs")));
+  // Quick ones say nothing unless someone watches; long ones say it in logs too.
+  constexpr double kAlwaysSaidAbove = 600;
+  if (isatty(STDERR_FILENO) != 0 || wall > kAlwaysSaidAbove) fmt::print(stderr, "mxsim {}: {}\n", command, text);
 }
 
 }  // namespace mxsim::app

@@ -9,7 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "scenario/limits.hpp"
+
 namespace mxsim::app {
+
+// `--jobs`: the number of CPUs by default; more than that is allowed (the
+// runs then share the CPUs and each takes longer) but warned about.
+long default_jobs();
+void warn_about_jobs(const char* command, long jobs);
+
+// Before a command that runs many simulations starts: prints on stderr how
+// many runs, their messages and an estimate of the wall time at `jobs` at a
+// time; throws std::runtime_error (exit 2) above the limit `runs`.
+void announce_runs(const char* command, std::size_t runs, double messages, double seconds, long jobs,
+                   const scenario::Limits& limits);
 
 // SIGINT, SIGTERM, SIGHUP and SIGPIPE from now on set stop_signal() instead
 // of ending the process; no SA_RESTART, so a blocking wait for children

@@ -22,6 +22,7 @@
 #include "app/command.hpp"
 #include "app/output.hpp"
 #include "compare/compare.hpp"
+#include "scenario/cost.hpp"
 #include "scenario/scenario.hpp"
 #include "selection/policy.hpp"
 
@@ -52,20 +53,23 @@ int compare_command(const std::vector<std::string>& args) {
   std::vector<std::string> scenario_paths;
   std::string selection_text = "all", out_dir = "results/compare", name, baseline = "rfc5321-shuffle";
   long replications = 10;
-  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-  if (jobs < 1) jobs = 1;
+  long jobs = default_jobs();
+  std::vector<std::string> limit_args;
   // clang-format off
   options.add_options()
       ("help,h", "describe the options")
       ("selection", po::value<std::string>(&selection_text)->default_value("all"),
        "all, or a comma-separated list of policies (see mxsim policies)")
       ("replications,n", po::value<long>(&replications)->default_value(10), "seeds 1..N for each scenario and policy")
-      ("jobs,j", po::value<long>(&jobs), "runs at the same time (default: the number of CPUs)")
+      ("jobs,j", po::value<long>(&jobs), "runs at the same time (default: the number of CPUs; more warns)")
       ("out", po::value<std::string>(&out_dir)->default_value("results/compare"), "directory for NAME.csv and NAME.md")
       ("name", po::value<std::string>(&name), "file name stem (default: the first scenario's file stem)")
       ("baseline", po::value<std::string>(&baseline)->default_value("rfc5321-shuffle"),
        "the policy the others are compared with, run by run (paired on the seed)")
-      ("quiet,q", "do not print the markdown table on stdout");
+      ("quiet,q", "do not print the markdown table on stdout")
+      ("limit", po::value<std::vector<std::string>>(&limit_args),
+       "NAME=VALUE: raise a limit on what a scenario may ask for, for every run (see mxsim run --help), or "
+       "runs=N: the scenarios x policies x seeds a compare may have (10000)");
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::vector<std::string>>(&scenario_paths));
@@ -85,6 +89,8 @@ utilization among its servers. NAME-intervals.csv: per scenario, policy and metr
 replications with its 95% Student-t interval, and the paired difference against --baseline with its
 verdict (lower, higher, identical, no difference shown). Same command, same build: the same bytes.
 
+Before starting, the number of runs and an estimate of the wall time go to stderr (on a
+terminal, or always when over 10 min); more runs than --limit runs (10000) is refused (exit 2).
 Progress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE: no new runs start,
 running ones are terminated, the finished runs are written and both files say that the table is
 incomplete. The runs end with this process, however it ends. One compare at a time writes into DIR.
@@ -107,11 +113,18 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
   const auto md_path = fs::path(out_dir) / (name + ".md");
   const auto intervals_path = fs::path(out_dir) / (name + "-intervals.csv");
 
+  warn_about_jobs("compare", jobs);
+  const auto limits = scenario::parse_limits(limit_args);
   // Every scenario must load: find out now, not after the other runs.
   std::vector<std::string> names, descriptions;
   PathPlan plan;
+  double messages = 0, seconds = 0;
+  const auto runs_each = static_cast<double>(policies.size()) * static_cast<double>(replications);
   for (const auto& path : scenario_paths) {
-    const auto s = scenario::load_file(path);
+    const auto s = scenario::load_file(path, limits);
+    const auto cost = scenario::estimate_run(s);
+    messages += cost.messages * runs_each;
+    seconds += cost.seconds * runs_each;
     names.push_back(s.name);
     descriptions.push_back(s.description);
     plan.input("the scenario", path);
@@ -131,6 +144,8 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
     for (std::size_t p = 0; p < policies.size(); ++p)
       for (std::size_t r = 0; r < seeds.size(); ++r) todo.push_back({s, p, r});
 
+  announce_runs("compare", todo.size(), messages, seconds, jobs, limits);
+
   fs::create_directories(out_dir);
   const DirectoryLock lock(out_dir);
   catch_stop_signals();
@@ -141,11 +156,11 @@ exit codes: 0 every run ok, 1 some run failed, 2 unusable input or an output tha
   std::size_t done = 0, failed = 0;
   auto command = [&](std::size_t j) {
     const auto& job = todo[j];
-    return ChildCommand{.argv = {"mxsim", "run", scenario_paths[job.scenario], "--seed",
-                                 std::to_string(seeds[job.replication]), "--selection", policies[job.policy],
-                                 "--format", "json"},
-                        .out = out_of(j),
-                        .err = err_of(j)};
+    std::vector<std::string> argv{"mxsim", "run", scenario_paths[job.scenario], "--seed",
+                                  std::to_string(seeds[job.replication]), "--selection", policies[job.policy],
+                                  "--format", "json"};
+    for (const auto& limit : limit_args) argv.insert(argv.end(), {"--limit", limit});
+    return ChildCommand{.argv = std::move(argv), .out = out_of(j), .err = err_of(j)};
   };
   auto finished = [&](const JobEnd& end) {
     const auto& job = todo[end.job];

@@ -91,9 +91,13 @@ class OutputFile::Buffer : public std::streambuf {
   ~Buffer() override {
     if (owned_ && fd_ >= 0) ::close(fd_);
   }
+  // At most `bytes` reach the file, cut after a whole line (see drain()).
+  void cap(std::uint64_t bytes) { cap_ = bytes; }
+  bool capped() const { return capped_; }
+
   // Writes what is buffered and closes: 0, or the errno of the first failure.
   int finish() {
-    drain();
+    drain(/*whole_lines=*/false);
     if (owned_ && fd_ >= 0) {
       if (::close(fd_) != 0 && error_ == 0) error_ = errno;
       fd_ = -1;
@@ -113,9 +117,31 @@ class OutputFile::Buffer : public std::streambuf {
   int sync() override { return drain() ? 0 : -1; }
 
  private:
-  bool drain() {
+  // Under a cap, only whole lines leave the buffer (the tail of a line
+  // waits at its front), so that the cut falls after a newline; the last
+  // drain (`whole_lines` false) writes the tail too. Without a newline in
+  // the whole buffer everything goes, as without a cap.
+  bool drain(bool whole_lines = true) {
     const char* at = pbase();
     std::size_t left = static_cast<std::size_t>(pptr() - pbase());
+    std::size_t tail = 0;
+    if (cap_ != kNoCap) {
+      if (whole_lines) {
+        const std::string_view chunk(at, left);
+        const auto newline = chunk.rfind('\n');
+        if (newline != std::string_view::npos) tail = left - newline - 1;
+      }
+      left -= tail;
+      if (capped_) left = 0;
+      if (written_ + left > cap_) {
+        // Up to the last newline within the cap; nothing after it, ever.
+        const std::string_view allowed(at, static_cast<std::size_t>(cap_ - written_));
+        const auto newline = allowed.rfind('\n');
+        left = newline == std::string_view::npos ? 0 : newline + 1;
+        capped_ = true;
+      }
+      written_ += left;
+    }
     while (left > 0 && error_ == 0) {
       const ssize_t n = ::write(fd_, at, left);
       if (n < 0 && errno == EINTR) continue;
@@ -127,10 +153,16 @@ class OutputFile::Buffer : public std::streambuf {
       at += n;
       left -= static_cast<std::size_t>(n);
     }
+    if (tail > 0 && !capped_) std::memmove(data_, pptr() - tail, tail);
     setp(data_, data_ + sizeof data_);
+    if (!capped_) pbump(static_cast<int>(tail));
     return error_ == 0;
   }
 
+  static constexpr std::uint64_t kNoCap = UINT64_MAX;
+  std::uint64_t cap_ = kNoCap;
+  std::uint64_t written_ = 0;
+  bool capped_ = false;
   int fd_;
   bool owned_;
   std::function<void()> on_error_;
@@ -170,6 +202,9 @@ OutputFile::~OutputFile() {
 }
 
 std::ostream& OutputFile::stream() { return *stream_; }
+
+void OutputFile::cap(std::uint64_t bytes) { buffer_->cap(bytes); }
+bool OutputFile::capped() const { return buffer_->capped(); }
 
 void OutputFile::commit() {
   if (committed_) return;

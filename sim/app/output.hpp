@@ -5,6 +5,7 @@
 // one run at a time per output directory.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -29,6 +30,10 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   std::ostream& stream();
+  // At most `bytes` reach the file, cut after the last whole line that fits;
+  // what comes after is dropped (a trace's bound: --limit trace_bytes).
+  void cap(std::uint64_t bytes);
+  bool capped() const;  // the cap was reached
   // Flushes, closes and renames the temporary onto the path; throws
   // std::runtime_error naming the path if any write, the close or the rename failed.
   void commit();

@@ -106,7 +106,8 @@ int run_command(const std::vector<std::string>& args) {
        "(names: mxsim policies)")
       ("trace", po::value<std::string>(&trace_path),
        "write one CSV line per connection attempt to this file (start_s, message, sender, mta, address, host, "
-       "outcome, duration_s), in order of start_s; off by default; - for stdout (with --quiet)")
+       "outcome, duration_s), in order of start_s; off by default; - for stdout (with --quiet); at most --limit "
+       "trace_bytes (4GiB): the trace then stops at a line boundary, the run goes on and says so on stderr")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)")
       ("paje", po::value<std::string>(&paje_path),
        "write SimGrid's Paje trace of the run (hosts, links and their use over time) to this file, for Paje "
@@ -149,7 +150,8 @@ int run_command(const std::vector<std::string>& args) {
   const std::uint64_t seed = seed_given ? parse_seed(seed_text) : 0;
   if (vm.count("selection") && !selection::is_policy(policy))
     throw po::error(fmt::format("--selection: unknown policy \"{}\" (see mxsim policies)", policy));
-  auto scenario = scenario::load_file(scenario_path, scenario::parse_limits(limits));
+  const auto limit_values = scenario::parse_limits(limits);
+  auto scenario = scenario::load_file(scenario_path, limit_values);
   if (vm.count("selection"))
     for (auto& group : scenario.senders) group.selection = policy;
   check_paths(scenario_path, scenario, out_dir, trace_path, paje_path);
@@ -181,6 +183,7 @@ int run_command(const std::vector<std::string>& args) {
   std::unique_ptr<OutputFile> trace, timeseries, queue;
   if (!trace_path.empty()) {
     trace = std::make_unique<OutputFile>(trace_path, stop_on_error);
+    trace->cap(limit_values.trace_bytes);
     run_options.trace = &trace->stream();
   }
   if (!out_dir.empty()) {
@@ -213,7 +216,13 @@ int run_command(const std::vector<std::string>& args) {
     report::write_servers_csv(result.summary, servers.stream());
     commit(servers);
   }
-  if (trace) commit(*trace);
+  if (trace) {
+    commit(*trace);
+    // The run itself went on: the reports are whole, only the trace stops early.
+    if (trace->capped())
+      fmt::print(stderr, "mxsim run: --trace {}: stopped at a line boundary below {}; the attempts after it are not in "
+                 "it\n", trace_path, scenario::limit_note(limit_values, "trace_bytes"));
+  }
   if (!quiet) {
     if (format == "json") {
       std::cout << report::summary_json_text(result.summary);

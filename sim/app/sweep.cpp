@@ -21,6 +21,7 @@
 #include "app/children.hpp"
 #include "app/command.hpp"
 #include "app/output.hpp"
+#include "scenario/cost.hpp"
 #include "scenario/limits.hpp"
 #include "scenario/scenario.hpp"
 #include "sweep/sweep.hpp"
@@ -57,12 +58,11 @@ int sweep_command(const std::vector<std::string>& args) {
       "`mxsim run`, and write one CSV row per point.\n\noptions");
   std::string sweep_path, out_path, runs_dir, shard_text = "1/1";
   std::vector<std::string> limit_args;
-  long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-  if (jobs < 1) jobs = 1;
+  long jobs = default_jobs();
   // clang-format off
   options.add_options()
       ("help,h", "describe the options and the sweep file")
-      ("jobs,j", po::value<long>(&jobs), "points run at the same time (default: the number of CPUs)")
+      ("jobs,j", po::value<long>(&jobs), "points run at the same time (default: the number of CPUs; more warns)")
       ("shard", po::value<std::string>(&shard_text),
        "K/N: run only the K-th of N slices (point i belongs to slice i mod N + 1); join the slices' files with "
        "mxsim merge")
@@ -71,7 +71,8 @@ int sweep_command(const std::vector<std::string>& args) {
       ("runs", po::value<std::string>(&runs_dir),
        "also keep each point's run outputs (summary.json, servers.csv, ...) in DIR/point-I/")
       ("limit", po::value<std::vector<std::string>>(&limit_args),
-       "NAME=VALUE: raise a limit on what a scenario may ask for, for every point (see mxsim run --help)");
+       "NAME=VALUE: raise a limit on what a scenario may ask for, for every point (see mxsim run --help), or "
+       "runs=N: the points x seeds a sweep may have (10000)");
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("sweep", po::value<std::string>(&sweep_path));
@@ -99,6 +100,8 @@ run broke it; error: it did not finish, fields empty), then the summary's main f
 the earlier names of some of them, and which sweep the row belongs to (sweep_mxsim_version,
 sweep_scenario_sha256, sweep_grid_sha256). Same sweep, same build: the same bytes, sharded and merged or not.
 
+Before starting, the number of runs and an estimate of the wall time go to stderr (on a
+terminal, or always when over 10 min); more runs than --limit runs (10000) is refused (exit 2).
 Progress (points done, rate, time left) goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP
 or SIGPIPE: no new points start, running ones are terminated, the finished rows are written and the
 file ends with the line "# incomplete: ..." (mxsim merge refuses such a file). The points' runs end
@@ -135,10 +138,21 @@ written, 128 + N signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE)
   std::vector<sweep::Point> todo;
   for (std::size_t i = 0; i < sweep.points(); ++i)
     if (shard.contains(i)) todo.push_back(sweep.point(i));
+  warn_about_jobs("sweep", jobs);
+  if (todo.size() > limits.runs) {
+    // Refused before loading every point, which alone can take minutes: the
+    // estimate is the base scenario's, once per run.
+    const auto cost = scenario::estimate_run(base);
+    const auto n = static_cast<double>(todo.size());
+    announce_runs("sweep", todo.size(), cost.messages * n, cost.seconds * n, jobs, limits);
+  }
   // Every point must be a scenario mxsim can load: find out now, not after hours of runs.
+  double messages = 0, seconds = 0;
   for (const auto& p : todo) {
     try {
-      scenario::load_text(sweep.scenario_text(p), sweep.scenario_path(), limits);
+      const auto cost = scenario::estimate_run(scenario::load_text(sweep.scenario_text(p), sweep.scenario_path(), limits));
+      messages += cost.messages;
+      seconds += cost.seconds;
     } catch (const util::InputError& e) {
       const auto& where = sweep.grid().empty() ? util::Location{sweep.file(), 1, 1} : sweep.grid().front().where;
       throw util::InputError(e.where().file == sweep.file() ? e.where() : where,
@@ -146,6 +160,8 @@ written, 128 + N signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE)
                                          e.message()));
     }
   }
+
+  announce_runs("sweep", todo.size(), messages, seconds, jobs, limits);
 
   catch_stop_signals();  // before the temporary directory: its existence says the sweep is under way
   TempDir temp("mxsim-sweep");

@@ -303,6 +303,11 @@ ZoneDb::Update ZoneDb::build(const Parsed& parsed, const Location& where) {
         break;
       }
       case Type::MX:
+        if (set->mx.size() >= limits_.mx_per_name) {
+          throw util::InputError(at, fmt::format("{} has more than {} MX records: the limit mx_per_name={}; raise it "
+                                                 "with --limit mx_per_name=N",
+                                                 rec.owner, limits_.mx_per_name, limits_.mx_per_name));
+        }
         // Kept as written, duplicates included, so the lint can point at them.
         set->mx.push_back(Mx{rec.preference, intern(rec.target), at});
         break;

@@ -57,6 +57,9 @@ struct Answer {
 struct ZoneLimits {
   std::uint64_t records = UINT64_MAX;    // the base text and every update together
   std::uint64_t addresses = UINT64_MAX;  // distinct A/AAAA addresses
+  // MX records of one owner in one text: each lookup of the name costs in
+  // proportion to them, and no real answer holds more than a few thousand.
+  std::uint64_t mx_per_name = UINT64_MAX;
 };
 
 class ZoneDb {

@@ -28,11 +28,24 @@ namespace sg4 = simgrid::s4u;
 namespace mxsim::engine {
 namespace {
 
-// SimGrid's command line: the network model of network sessions, the Paje trace.
+// Stack of every SimGrid actor (see simgrid_args).
+constexpr int kStackKiB = 256;
+
+// SimGrid's command line: the actors' stacks, the network model of network
+// sessions, the Paje trace.
 std::vector<std::string> simgrid_args(bool network, const std::string& paje_temp) {
   std::vector<std::string> args{"mxsim"};
 #ifdef MXSIM_SIMGRID_CONTEXTS
   args.push_back("--cfg=contexts/factory:" MXSIM_SIMGRID_CONTEXTS);
+#else
+  // Pitfall: every actor gets SimGrid's 8 MiB stack by default, reserved up
+  // front; waiters grow with the activities in flight, and a few hundred of
+  // them reserved gigabytes (content-filter-burst aborted with "Failed to
+  // allocate stack" under `ulimit -v 1500000`). The deepest actor, the
+  // model's, ran every committed scenario on 8 KiB (4 KiB crashed): 256 KiB
+  // is that with a wide margin. Sanitizer builds keep the default (their
+  // frames are larger).
+  args.emplace_back(fmt::format("--cfg=contexts/stack-size:{}", kStackKiB));
 #endif
   if (network) {
     // CM02: latencies and bandwidths as written (the default LV08 scales
@@ -128,16 +141,27 @@ void start_world(const Platform& platform, Activities& activities, model::World&
     const auto& changes = platform.host_changes;
     std::size_t next_change = 0;
     double synced = -model::World::kNever;  // SimGrid has applied every change up to this time
+    // The stop flag is one relaxed load: looked at every step, so that a
+    // signal acts after the step under way, whatever it costs. The wall
+    // clock costs more than a cheap step: it is read every `stride` steps,
+    // the stride doubled while reads come less than 2 ms apart and halved
+    // when more than 20 ms, so progress keeps to time with dear steps too.
+    constexpr std::uint64_t kMaxStride = 4096;
+    std::uint64_t stride = 1, next_clock = 0;
+    auto last_clock = last_report;
     for (std::uint64_t step = 0;; ++step) {
-      // Looking at the wall clock costs more than an event: every 4096 steps.
-      if ((step & 4095) == 0 && (options.stop || options.progress)) {
-        if (options.stop && options.stop->load(std::memory_order_relaxed)) {
-          drive.complete = false;
-          break;
-        }
+      if (options.stop && options.stop->load(std::memory_order_relaxed)) {
+        drive.complete = false;
+        break;
+      }
+      if (options.progress && step >= next_clock) {
         const auto now = std::chrono::steady_clock::now();
-        if (options.progress &&
-            std::chrono::duration<double>(now - last_report).count() >= options.progress_interval_s) {
+        const double apart = std::chrono::duration<double>(now - last_clock).count();
+        if (apart < 0.002 && stride < kMaxStride) stride *= 2;
+        else if (apart > 0.020 && stride > 1) stride /= 2;
+        last_clock = now;
+        next_clock = step + stride;
+        if (std::chrono::duration<double>(now - last_report).count() >= options.progress_interval_s) {
           options.progress(drive.end, world.submitted());
           last_report = now;
         }
@@ -186,7 +210,7 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   Activities activities(platform);
   model::RoundTripSessions round_trips;
   model::NetworkSessions shared(activities);
-  model::World world(scenario, {.seed = options.seed, .outages_from_engine = true},
+  model::World world(scenario, {.seed = options.seed, .outages_from_engine = true, .stop = options.stop},
                      network ? static_cast<model::SessionModel&>(shared) : round_trips);
   report::Recorder recorder(world, {.timeseries = options.timeseries, .queue = options.queue, .trace = options.trace});
   world.observe(recorder);

@@ -3,6 +3,7 @@
 // supplies the clock and the host outages; tests drive the model directly.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -24,6 +25,10 @@ struct RunOptions {
   // True when the engine reports `down` faults through set_server_state()
   // (SimGrid host state profiles); false to let the model time them itself.
   bool outages_from_engine = false;
+  // Set (by a signal handler) to stop early: warming the resolvers, which
+  // can take seconds with many MTAs and domains, ends at the next resolver;
+  // the engine then stops before the first event.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class World {

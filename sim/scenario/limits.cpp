@@ -14,7 +14,7 @@
 namespace mxsim::scenario {
 namespace {
 
-constexpr std::array<LimitInfo, 8> kLimits{{
+constexpr std::array<LimitInfo, 12> kLimits{{
     {"file_size", &Limits::file_size,
      "bytes of a scenario or zone file, and of the YAML with its aliases expanded"},
     {"zone_records", &Limits::zone_records, "records in the zone and its updates together"},
@@ -24,7 +24,14 @@ constexpr std::array<LimitInfo, 8> kLimits{{
     {"events", &Limits::events, "entries of events"},
     {"messages", &Limits::messages, "expected messages: the groups' total rate x duration"},
     {"timeseries_rows", &Limits::timeseries_rows, "rows of timeseries.csv: report bins x addresses"},
+    {"mx_per_name", &Limits::mx_per_name, "MX records of one name in the zone or an update"},
+    {"platform_hosts", &Limits::platform_hosts, "hosts, routers and zones of a platform file, clusters expanded"},
+    {"trace_bytes", &Limits::trace_bytes, "bytes of --trace: the trace stops at a line boundary below it"},
+    {"runs", &Limits::runs, "runs of one sweep or compare (points x seeds, scenarios x policies x seeds)"},
 }};
+
+// Limits counted in bytes take KiB, MiB and GiB.
+bool in_bytes(std::string_view name) { return name == "file_size" || name == "trace_bytes"; }
 
 const LimitInfo* find(std::string_view name) {
   for (const auto& info : kLimits)
@@ -40,7 +47,7 @@ std::string names() {
 
 // Byte counts print in the largest unit that divides them.
 std::string shown_value(std::string_view name, std::uint64_t value) {
-  if (name != "file_size") return fmt::format("{}", value);
+  if (!in_bytes(name)) return fmt::format("{}", value);
   constexpr std::array<std::string_view, 3> kUnits{"GiB", "MiB", "KiB"};
   for (std::size_t i = 0; i < kUnits.size(); ++i) {
     const std::uint64_t unit = std::uint64_t{1} << (10 * (kUnits.size() - i));
@@ -62,7 +69,7 @@ void set_limit(Limits& limits, std::string_view assignment) {
         "--limit {}: expected NAME=VALUE with NAME one of {}", assignment, names()));
   std::string_view text = assignment.substr(equals + 1);
   std::uint64_t scale = 1;
-  if (info->name == "file_size") {
+  if (in_bytes(info->name)) {
     constexpr std::array<std::pair<std::string_view, int>, 3> kUnits{
         {{"KiB", 10}, {"MiB", 20}, {"GiB", 30}}};
     for (const auto& [suffix, shift] : kUnits) {
@@ -78,7 +85,7 @@ void set_limit(Limits& limits, std::string_view assignment) {
       value > UINT64_MAX / scale)
     throw std::invalid_argument(
         fmt::format("--limit {}: expected a whole number >= 1{}", assignment,
-                    info->name == "file_size" ? " of bytes, or with KiB, MiB or GiB" : ""));
+                    in_bytes(info->name) ? " of bytes, or with KiB, MiB or GiB" : ""));
   limits.*info->field = value * scale;
 }
 

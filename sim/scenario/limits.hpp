@@ -23,6 +23,10 @@ struct Limits {
   std::uint64_t events = 10'000;           // entries of `events`
   std::uint64_t messages = 1'000'000'000;  // expected arrivals: total rate x duration
   std::uint64_t timeseries_rows = 10'000'000;  // report bins x addresses
+  std::uint64_t mx_per_name = 1'000;       // MX records of one owner name (a DNS answer over TCP holds ~4,000)
+  std::uint64_t platform_hosts = 100'000;  // hosts, routers and zones of a platform file, clusters expanded
+  std::uint64_t trace_bytes = std::uint64_t{4} << 30;  // of --trace: the trace stops there
+  std::uint64_t runs = 10'000;             // runs of one sweep or compare
 };
 
 struct LimitInfo {
@@ -33,7 +37,7 @@ struct LimitInfo {
 std::span<const LimitInfo> limit_table();
 
 // Applies one "NAME=VALUE" (the argument of --limit). VALUE is a whole number
-// >= 1; file_size also takes KiB, MiB or GiB ("64MiB"). Throws
+// >= 1; file_size and trace_bytes also take KiB, MiB or GiB ("64MiB"). Throws
 // std::invalid_argument naming the known limits.
 void set_limit(Limits& limits, std::string_view assignment);
 // The defaults with every "NAME=VALUE" of `assignments` applied.

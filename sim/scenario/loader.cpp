@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "scenario/platform_check.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/sections.hpp"
 #include "scenario/text.hpp"
@@ -40,6 +41,8 @@ Scenario read(const Reader& r) {
   const Topology topology(scenario, db);
   check_configured_once(scenario, topology, db);
   check_overlaps(scenario, topology, db);
+  // Last: SimGrid must never see a platform this scenario cannot run on.
+  check_platform(scenario, topology, r.limits());
   return scenario;
 }
 

@@ -87,7 +87,9 @@ dns::ZoneDb parse_zones(const Reader& r, const Fields& top, const Scenario& scen
   std::optional<dns::ZoneDb> db;
   try {
     db = dns::ZoneDb::parse(scenario.zone_text, scenario.zone_where,
-                            {r.limits().zone_records, r.limits().addresses});
+                            {.records = r.limits().zone_records,
+                             .addresses = r.limits().addresses,
+                             .mx_per_name = r.limits().mx_per_name});
   } catch (const InputError& e) {
     throw keyed(e, top.find("zone") != nullptr ? "zone" : "zone_file");
   }
