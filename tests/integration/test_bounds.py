@@ -112,6 +112,12 @@ def interrupt_within(test, argv, seconds):
 
 
 class InterruptedQuickly(unittest.TestCase):
+    def setUp(self):
+        # The bound is a property of the optimized build (the ci preset checks it); under
+        # AddressSanitizer and thread contexts freeing the run's memory alone takes seconds.
+        if sanitized():
+            self.skipTest("timed bound: checked on the optimized build, not under AddressSanitizer")
+
     def test_sigint_within_a_second_on_100k_mx_records(self):
         # One MX set of 10^5 records: each resolution cost ~30 s, SIGINT 13-21 s.
         with tempfile.TemporaryDirectory() as d:
