@@ -27,7 +27,7 @@ except ImportError:  # another python3 first on PATH: Debian's has matplotlib
 ARGS = None
 sys.dont_write_bytecode = True  # the scripts are imported from the source tree
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SCRIPTS = ["plot_latency_cdf.py", "plot_load.py", "plot_timeseries.py", "plot_compare.py", "plot_sweep.py",
+SCRIPTS = ["plot_latency_cdf.py", "plot_load.py", "plot_timeseries.py", "plot_compare.py", "plot_sweep.py", "plot_size.py",
            "plot_run.py", "plot_connections.py"]
 
 
