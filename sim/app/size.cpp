@@ -37,6 +37,12 @@ namespace mxsim::app {
 namespace {
 
 constexpr const char* kHelp = R"(
+Example: the fewest sessions of mx2 that keep the delivery p99 under 35 s:
+  mxsim size mydomain.yaml --vary servers.mx2.example.org.sessions --range 1..20 --integer \
+      --target 'delivery.p99 <= 35s' --out sizing
+Key paths: keys joined by dots, [N] for the N-th list item, ["key"] for a key with dots; every
+step but the last must exist in the scenario (a misspelt host is an error, not a new server).
+
 The search assumes that the targets, once met, stay met as the value grows (as it falls with
 --maximize). It runs both ends of the range, then the middle of the bracket, each value over
 seeds 1..N (the scenario's own seed is not used): at most N x (2 + ceil(log2(values - 1))) runs.
@@ -84,8 +90,8 @@ int size_command(const std::vector<std::string>& args) {
   // clang-format off
   options.add_options()
       ("help,h", "describe the options and the search")
-      ("vary", po::value<std::string>(&key_path), "the scenario key to size, as a sweep key path "
-       "(servers.mx2.example.org.sessions, senders[0].rate)")
+      ("vary", po::value<std::string>(&key_path), "the scenario key to size, a key path as in a sweep file "
+       "(senders[0].rate; more below)")
       ("range", po::value<std::string>(&range_text), "LO..HI: the values to search, ends included; both ends may "
        "carry the same unit (10/s..80/s), which every value keeps")
       ("integer", "whole numbers only (sessions, backlog, MTAs)")
@@ -95,7 +101,7 @@ int size_command(const std::vector<std::string>& args) {
        "repeat for several targets, all must hold")
       ("maximize", "find the largest value that meets the targets (they hold from some value down)")
       ("replications,n", po::value<long>(&replications)->default_value(5), "seeds 1..N for each value run")
-      ("confidence", po::value<double>(&confidence)->default_value(0.95), "of the two-sided Student-t intervals")
+      ("confidence", po::value<double>(&confidence)->default_value(0.95, "0.95"), "of the two-sided Student-t intervals")
       ("jobs,j", po::value<long>(&jobs), "runs at the same time (default: the number of CPUs; more warns)")
       ("out,o", po::value<std::string>(&out_dir), "write DIR/runs.csv and DIR/size.json")
       ("limit", po::value<std::vector<std::string>>(&limit_args),
