@@ -210,6 +210,16 @@ TEST(SizeSearch, NotMonotoneIsReported) {
   }
 }
 
+TEST(SizeSearch, OneValue) {
+  const Grid grid = parse_range("7..7", true);
+  Fake fake{grid, {[](double, std::size_t s) { return 1 + noise(s); }}};
+  const auto out = search(grid, {parse_target("m <= 5")}, {}, fake.evaluator());
+  ASSERT_TRUE(out.answer);
+  EXPECT_EQ(out.evaluations.size(), 1u);
+  EXPECT_EQ(fake.runs, 5u);
+  EXPECT_FALSE(out.neighbour);
+}
+
 TEST(SizeSearch, StopsWhenTheEvaluatorStops) {
   const Grid grid = parse_range("1..40", true);
   Fake fake{grid, {[](double v, std::size_t) { return 100 / v; }}};

@@ -299,7 +299,7 @@ int size_command(const std::vector<std::string>& args) {
   if (!outcome.contradictions.empty())
     text += "the search assumed a monotone response: the answer above may be wrong; sweep the range to see it\n";
   text += fmt::format("runs: {} ({} values x {} seeds; at most {} by bisection, {} for a sweep of all {} values)\n",
-                      outcome.runs, outcome.evaluations.size(), seeds.size(), most_runs, grid.size() * seeds.size(),
+                      rows.size(), outcome.evaluations.size(), seeds.size(), most_runs, grid.size() * seeds.size(),
                       grid.size());
   if (signal != 0)
     text += fmt::format("incomplete: interrupted by {} after {} runs\n", signal_name(signal), rows.size());
@@ -340,7 +340,7 @@ int size_command(const std::vector<std::string>& args) {
     doc["neighbour"] = outcome.neighbour ? nlohmann::json(grid.texts[*outcome.neighbour]) : nlohmann::json();
     doc["best"] = outcome.best ? nlohmann::json(grid.texts[*outcome.best]) : nlohmann::json();
     doc["contradictions"] = outcome.contradictions;
-    doc["runs"] = outcome.runs;
+    doc["runs"] = rows.size();
     doc["most_runs"] = most_runs;
     doc["complete"] = signal == 0;
     write_output((fs::path(out_dir) / "size.json").string(), doc.dump(2) + "\n");

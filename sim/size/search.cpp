@@ -239,6 +239,8 @@ Outcome search(const Grid& grid, const std::vector<Target>& targets, const Optio
   const std::size_t n = grid.size();
   std::vector<std::optional<std::size_t>> seen(n);  // position in out.evaluations
   auto run = [&](std::vector<std::size_t> indices) {
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
     std::erase_if(indices, [&](std::size_t i) { return seen[i].has_value(); });
     if (indices.empty()) return true;
     const auto samples = evaluate(indices);
