@@ -92,15 +92,16 @@ void watch_states(const Platform& platform, Activities& activities, model::World
 }
 
 // Link faults in time order (a platform file's links take no profiles).
-void start_link_faults(const Platform& platform) {
+void start_link_faults(Platform& platform) {
   if (platform.link_changes.empty()) return;
   sg4::Actor::create("link-faults", platform.driver, [&platform] {
-    for (const auto& change : platform.link_changes) {
+    LinkChanges::Change change{};
+    while (platform.link_changes.next(change)) {
       sg4::this_actor::sleep_until(change.time);
       switch (change.kind) {
-        case Platform::LinkChange::Kind::off: change.link->turn_off(); break;
-        case Platform::LinkChange::Kind::on: change.link->turn_on(); break;
-        case Platform::LinkChange::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
+        case LinkChanges::Change::Kind::off: change.link->turn_off(); break;
+        case LinkChanges::Change::Kind::on: change.link->turn_on(); break;
+        case LinkChanges::Change::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
       }
     }
   })->daemonize();  // ends with the run
@@ -114,7 +115,7 @@ struct Drive {
 // The model's actor: sleeps until the model's next event (or an activity's
 // end), lets the model run up to then, until every message has ended or
 // the horizon is reached. Checks the stop flag and reports progress.
-void start_world(const Platform& platform, Activities& activities, model::World& world, bool network,
+void start_world(Platform& platform, Activities& activities, model::World& world, bool network,
                  const Options& options, Drive& drive) {
   sg4::Actor::create("world", platform.driver, [&, network] {
     int* never = nullptr;
@@ -138,8 +139,7 @@ void start_world(const Platform& platform, Activities& activities, model::World&
     // own events up to the next change without waking SimGrid; at a change
     // SimGrid advances, its state-change signal reaches the model, and the
     // model's same-instant rule puts it before any attempt at that time.
-    const auto& changes = platform.host_changes;
-    std::size_t next_change = 0;
+    auto& changes = platform.host_changes;
     double synced = -model::World::kNever;  // SimGrid has applied every change up to this time
     // The stop flag is one relaxed load: looked at every step, so that a
     // signal acts after the step under way, whatever it costs. The wall
@@ -173,8 +173,7 @@ void start_world(const Platform& platform, Activities& activities, model::World&
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
       if (!network) {
-        while (next_change < changes.size() && changes[next_change] <= synced) ++next_change;
-        const double barrier = next_change < changes.size() ? changes[next_change] : model::World::kNever;
+        const double barrier = std::min(changes.next_after(synced), model::World::kNever);
         if (next < barrier && next < horizon) {
           world.run_until(next);
           drive.end = next;
