@@ -137,10 +137,11 @@ void start_world(Platform& platform, Activities& activities, model::World& world
     // Conservative look-ahead (fast sessions): between two host state
     // changes SimGrid has nothing to tell the model, so the model runs its
     // own events up to the next change without waking SimGrid; at a change
-    // SimGrid advances, its state-change signal reaches the model, and the
-    // model's same-instant rule puts it before any attempt at that time.
+    // SimGrid advances, the change reaches the model, and the model's
+    // same-instant rule puts it before any attempt at that time.
     auto& changes = platform.host_changes;
-    double synced = -model::World::kNever;  // SimGrid has applied every change up to this time
+    std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>> servers_on;
+    for (std::uint32_t s = 0; s < platform.servers.size(); ++s) servers_on[platform.servers[s]].push_back(s);
     // The stop flag is one relaxed load: looked at every step, so that a
     // signal acts after the step under way, whatever it costs. The wall
     // clock costs more than a cheap step: it is read every `stride` steps,
@@ -173,16 +174,21 @@ void start_world(Platform& platform, Activities& activities, model::World& world
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
       if (!network) {
-        const double barrier = std::min(changes.next_after(synced), model::World::kNever);
-        if (next < barrier && next < horizon) {
+        if (next < changes.next_time() && next < horizon) {
           world.run_until(next);
           drive.end = next;
           continue;
         }
-        // A change at or before `next`: SimGrid goes there first (a zero
-        // wait at the current instant lets it apply a change due now).
+        // A change at or before `next`: SimGrid's clock goes there, and the
+        // changes up to it reach the model, in time order, before any
+        // attempt at that instant.
         sleep_until(next, now);
-        synced = next;
+        double when = 0;
+        const sg4::Host* host = nullptr;
+        bool up = false;
+        while (changes.take_until(next, when, host, up))
+          if (auto it = servers_on.find(host); it != servers_on.end())
+            for (auto s : it->second) world.set_server_state(s, up, when);
       } else if (next > now && !sleep_until(next, now)) {
         continue;
       }

@@ -30,8 +30,8 @@ simgrid::kernel::profile::Profile* host_profile(const std::string& name, model::
   return ProfileBuilder::from_callback(name, feed, -1);
 }
 
-void HostChanges::add(model::MergedWindows windows) {
-  hosts_.push_back(Host{.windows = std::move(windows)});
+void HostChanges::add(const sg4::Host* host, model::MergedWindows windows) {
+  hosts_.push_back(Host{.host = host, .windows = std::move(windows)});
   const auto h = hosts_.size() - 1;
   if (hosts_[h].windows.next(hosts_[h].current)) next_.emplace(hosts_[h].current.start, h);
 }
@@ -47,13 +47,19 @@ void HostChanges::advance(std::size_t h) {
   if (host.windows.next(host.current)) next_.emplace(host.current.start, h);
 }
 
-double HostChanges::next_after(double t) {
-  while (!next_.empty() && next_.top().first <= t) {
-    const auto h = next_.top().second;
-    next_.pop();
-    advance(h);
-  }
+double HostChanges::next_time() const {
   return next_.empty() ? std::numeric_limits<double>::infinity() : next_.top().first;
+}
+
+bool HostChanges::take_until(double t, double& when, const sg4::Host*& host, bool& up) {
+  if (next_.empty() || next_.top().first > t) return false;
+  const auto h = next_.top().second;
+  when = next_.top().first;
+  host = hosts_[h].host;
+  up = hosts_[h].at_end;
+  next_.pop();
+  advance(h);
+  return true;
 }
 
 void LinkChanges::add_degrade(sg4::Link* link, const scenario::Event& e, double until) {

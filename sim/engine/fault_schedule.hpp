@@ -23,16 +23,22 @@ namespace sg4 = simgrid::s4u;
 // used the last one. SimGrid keeps what was appended (16 bytes a change).
 simgrid::kernel::profile::Profile* host_profile(const std::string& name, model::MergedWindows windows);
 
-// Every instant at which some host's state changes, in time order (for the
-// engine's fast-mode look-ahead).
+// Host state changes in time order, for fast sessions: there nothing on the
+// SimGrid side depends on a server's host being up, so the engine's model
+// actor applies them to the model itself, in constant memory (a SimGrid
+// profile keeps every change it has applied).
 class HostChanges {
  public:
-  void add(model::MergedWindows windows);
-  // The first change after `t` (infinite when none is left).
-  double next_after(double t);
+  void add(const sg4::Host* host, model::MergedWindows windows);
+  // When the next change falls (infinite when none is left).
+  double next_time() const;
+  // Takes the next change if it falls at or before `t`: its time, host and
+  // new state (true: up).
+  bool take_until(double t, double& when, const sg4::Host*& host, bool& up);
 
  private:
   struct Host {
+    const sg4::Host* host;
     model::MergedWindows windows;
     model::DownWindow current{};
     bool at_end = false;  // the next change is current.end (else current.start)

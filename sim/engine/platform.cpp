@@ -154,8 +154,10 @@ struct Builder {
     for (auto& [host, list] : events) {
       model::MergedWindows probe(list, bound);
       if (Window first; !probe.next(first)) continue;  // every window after the run
-      host->set_state_profile(host_profile(fmt::format("down-{}", n++), model::MergedWindows(list, bound)));
-      platform.host_changes.add(model::MergedWindows(list, bound));
+      if (network)
+        host->set_state_profile(host_profile(fmt::format("down-{}", n++), model::MergedWindows(list, bound)));
+      else
+        platform.host_changes.add(host, model::MergedWindows(list, bound));
     }
   }
 

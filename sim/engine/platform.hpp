@@ -30,9 +30,11 @@ struct Platform {
   // are sealed: they take no profiles).
   LinkChanges link_changes;
 
-  // When some server's host goes down or comes back, in time order: under
-  // fast sessions nothing else on the SimGrid side can change the model, so
-  // the engine runs the model on its own up to the next of these instants.
+  // Fast sessions: when some server's host goes down or comes back, in time
+  // order. Nothing else on the SimGrid side can change the model, so the
+  // engine runs the model on its own up to the next of these instants, and
+  // applies it there. (Network sessions: host state profiles, which fail
+  // the activities on the host.)
   HostChanges host_changes;
 };
 
