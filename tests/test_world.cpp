@@ -465,3 +465,54 @@ TEST(World, NetworkScenarioNeedsNetworkSessions) {
 
 }  // namespace
 }  // namespace mxsim::model
+
+namespace mxsim::model {
+namespace {
+
+scenario::Event down_event(double at, double length, std::optional<double> every) {
+  scenario::Event e;
+  e.at = at;
+  e.length = length;
+  e.every = every;
+  return e;
+}
+
+// Overlapping and touching windows join; a periodic event's windows come
+// one at a time: a year of `every: 1s` costs nothing until it is read.
+TEST(MergedWindows, JoinsWindowsInOrderAndGeneratesThemOnUse) {
+  const auto once = down_event(5, 10, std::nullopt);          // 5-15
+  const auto periodic = down_event(0, 2, 4.0);                // 0-2, 4-6, 8-10, 12-14, 16-18, ...
+  const auto touching = down_event(18, 1, std::nullopt);      // 18-19 touches 16-18
+  MergedWindows merged({&once, &periodic, &touching}, 365.0 * 86400);
+  std::vector<DownWindow> got;
+  DownWindow w;
+  for (int i = 0; i < 4 && merged.next(w); ++i) got.push_back(w);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_DOUBLE_EQ(got[0].start, 0);
+  EXPECT_DOUBLE_EQ(got[0].end, 2);
+  EXPECT_DOUBLE_EQ(got[1].start, 4);
+  EXPECT_DOUBLE_EQ(got[1].end, 15);
+  EXPECT_DOUBLE_EQ(got[2].start, 16);
+  EXPECT_DOUBLE_EQ(got[2].end, 19);
+  EXPECT_DOUBLE_EQ(got[3].start, 20);
+  // The last window starts before the bound.
+  MergedWindows bounded({&periodic}, 10);
+  std::size_t n = 0;
+  while (bounded.next(w)) ++n;
+  EXPECT_EQ(n, 3u);
+  EXPECT_DOUBLE_EQ(w.start, 8);
+}
+
+TEST(MergedWindows, AWindowThatNeverEndsSwallowsTheRest) {
+  const auto forever = down_event(3, std::numeric_limits<double>::infinity(), std::nullopt);
+  const auto periodic = down_event(0, 1, 1.0);
+  MergedWindows merged({&forever, &periodic}, 1e12);
+  DownWindow w;
+  ASSERT_TRUE(merged.next(w));
+  EXPECT_DOUBLE_EQ(w.start, 0);
+  EXPECT_DOUBLE_EQ(w.end, std::numeric_limits<double>::infinity());
+  EXPECT_FALSE(merged.next(w));
+}
+
+}  // namespace
+}  // namespace mxsim::model

@@ -198,6 +198,7 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
     m.store_connection = dest.select_caching(now);
   }
   m.feedback = Feedback::success;  // until a site failure says otherwise
+  warm(mta.resolver);
   auto& resolver = resolvers[mta.resolver];
   const auto queries = resolver.queries();
   const auto& r = resolver.resolve_mx(m.domain, now, faults.servfail_set());

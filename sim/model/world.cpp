@@ -148,8 +148,8 @@ int World::group_relay_server(std::uint32_t g) const { return impl_->groups[g].r
 double World::group_rtt(std::uint32_t g, std::uint32_t s) const { return impl_->groups[g].rtt[s]; }
 void World::set_round_trip(std::uint32_t g, std::uint32_t s, double rtt) { impl_->groups[g].rtt[s] = rtt; }
 
-std::vector<DownWindow> World::down_windows(std::uint32_t server, double until) const {
-  return impl_->faults.down_windows(server, until);
+std::vector<const scenario::Event*> World::down_events(std::uint32_t server) const {
+  return impl_->faults.down_events(server);
 }
 
 double World::time_bound() const {
