@@ -50,7 +50,9 @@ void World::Impl::limited_connect(std::uint32_t slot, std::uint32_t s, double no
   ++m.token;   // nothing else is scheduled for it while it waits
   auto& relay = cache.relays[key];
   relay.tasks.emplace_back(slot, m.token);
-  if (check.verdict == mta::ConnectionLimits::Verdict::wait_until && (relay.wake_at < 0 || check.until < relay.wake_at)) {
+  // A delay or a limit: mta_connect looks again at the delay's end, or
+  // DELAY_CHECK_LIMIT later; with enough connections it does not.
+  if (check.verdict != mta::ConnectionLimits::Verdict::enough && (relay.wake_at < 0 || check.until < relay.wake_at)) {
     relay.wake_at = check.until;
     queue.push_message(check.until, EventKind::relay_wake, key.first, 0, key.second);
   }

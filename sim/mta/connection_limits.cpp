@@ -15,9 +15,9 @@ ConnectionLimits::Check ConnectionLimits::check(const Profile& p, std::uint32_t 
     const auto& r = it->second;
     // "Do not create more connections than necessary": the sessions already
     // open will take the waiting tasks.
-    if (r.connections > 2 && r.connections >= tasks / 2) return {.verdict = Verdict::wait_count};
+    if (r.connections > 2 && r.connections >= tasks / 2) return {.verdict = Verdict::enough};
     if (p.max_conn_per_domain > 0 && r.connections >= static_cast<std::uint32_t>(p.max_conn_per_domain))
-      return {.verdict = Verdict::wait_count};
+      return {.verdict = Verdict::wait_count, .until = now + kCheckLimit};
     if (r.last_connect + p.relay_connect_delay > now) until = r.last_connect + p.relay_connect_delay;
   }
   if (until > 0) return {.verdict = Verdict::wait_until, .until = until};
@@ -25,7 +25,7 @@ ConnectionLimits::Check ConnectionLimits::check(const Profile& p, std::uint32_t 
   if (const auto it = hosts_.find({mta, server});
       it != hosts_.end() && p.max_conn_per_host > 0 &&
       it->second.connections >= static_cast<std::uint32_t>(p.max_conn_per_host))
-    return {.verdict = Verdict::wait_count};
+    return {.verdict = Verdict::wait_count, .until = now + kCheckLimit};
   bool limited = false;
   bool found = false;
   std::uint32_t best_connections = 0;
@@ -60,7 +60,7 @@ ConnectionLimits::Check ConnectionLimits::check(const Profile& p, std::uint32_t 
   }
   if (found) return out;
   // mta_find_route: a route limit wins over a delay.
-  if (limited || until == 0) return {.verdict = Verdict::wait_count};
+  if (limited || until == 0) return {.verdict = Verdict::wait_count, .until = now + kCheckLimit};
   return {.verdict = Verdict::wait_until, .until = until};
 }
 

@@ -21,9 +21,12 @@ class ConnectionLimits {
  public:
   enum class Verdict : std::uint8_t {
     open,        // connect now, from `source`
-    wait_count,  // a count limit: wait for a connection to close (or a route to be validated)
+    enough,      // the open connections will take the waiting tasks: none more
+    wait_count,  // a count limit: ask again when a connection closes, a route is validated, or at `until`
     wait_until,  // a delay: ask again at `until`
   };
+  // mta.c DELAY_CHECK_LIMIT: a connector that hit a limit looks again this much later.
+  static constexpr double kCheckLimit = 5;
   struct Check {
     Verdict verdict = Verdict::open;
     std::uint32_t source = 0;
