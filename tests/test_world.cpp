@@ -50,8 +50,13 @@ const nlohmann::json& server(const nlohmann::json& j, const std::string& host) {
   throw std::runtime_error("no server " + host);
 }
 
+// Where a test times each message's own connections, Postfix's idle
+// connection cache is off: a message over a cached connection pays fewer
+// round trips and may skip the primary (smtp_reuse_nexthop).
+constexpr const char* kNoIdleCache = ", overrides: {connection_cache_time: 0}";
+
 TEST(World, HealthyPrimaryTakesEverything) {
-  const auto j = run_model(failover("postfix", ""));
+  const auto j = run_model(failover("postfix", "", kNoIdleCache));
   const auto n = j["messages"]["submitted"].get<std::uint64_t>();
   EXPECT_GT(n, 3000u);
   EXPECT_EQ(j["messages"]["delivered"], n);
@@ -75,7 +80,8 @@ TEST(World, DownPrimaryCostsTheConnectTimeout) {
 }
 
 TEST(World, RefusedPrimaryFailsAtOnce) {
-  const auto j = run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: refuse}\n"));
+  const auto j = run_model(
+      failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: refuse}\n", kNoIdleCache));
   EXPECT_EQ(server(j, "mailhost1.example.com")["refused"], j["messages"]["submitted"]);
   // One round trip for the RST, then the backup's session.
   EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.1 + 1.5, 1e-6);
@@ -83,7 +89,8 @@ TEST(World, RefusedPrimaryFailsAtOnce) {
 
 TEST(World, TempfailingPrimaryMovesOnAfterTheGreeting) {
   const auto j =
-      run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: tempfail}\n"));
+      run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: tempfail}\n",
+                         kNoIdleCache));
   const auto& primary = server(j, "mailhost1.example.com");
   EXPECT_EQ(primary["tempfail"], j["messages"]["submitted"]);
   EXPECT_EQ(primary["busy_tempfail"], 0);
@@ -274,7 +281,12 @@ TEST(World, RejectAtTheGreetingBouncesUnderEximAndMovesOnUnderPostfix) {
     const auto j = run_model(rejecting_primary(profile, ", at: greeting"));
     EXPECT_EQ(j["bounces"]["rejected"], 0) << profile;
     EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], j["messages"]["submitted"]) << profile;
-    EXPECT_EQ(server(j, "mailhost1.example.com")["rejected"], j["messages"]["submitted"]) << profile;
+    // Postfix's cached connections and OpenSMTPD's sessions to the backup
+    // carry later messages, which then never meet the primary.
+    if (profile != "sendmail")
+      EXPECT_GT(server(j, "mailhost1.example.com")["rejected"].get<int>(), 0) << profile;
+    else
+      EXPECT_EQ(server(j, "mailhost1.example.com")["rejected"], j["messages"]["submitted"]) << profile;
   }
 }
 
@@ -283,7 +295,8 @@ TEST(World, AGreetingRejectCostsTwoRoundTrips) {
   const auto j = run_model(std::string("duration: 1h\n") + kZone +
                            "servers:\n  mailhost1.example.com: {reject: {fraction: 1, at: greeting}}\n"
                            "  mailhost2.example.com: {service: 1s}\n"
-                           "senders:\n  - {name: s, mtas: 4, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com}\n");
+                           "senders:\n  - {name: s, mtas: 4, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com, "
+                           "overrides: {connection_cache_time: 0}}\n");
   EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.2 + 1.5, 1e-6);
 }
 
@@ -420,7 +433,8 @@ struct Tally final : Observer {
 
 TEST(World, ObserverHearsEveryAttemptEndAndMessageFateInTimeOrder) {
   const auto scenario = scenario::load_text(
-      failover("postfix", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n"),
+      failover("postfix", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n",
+               kNoIdleCache),
       "test.yaml");
   RoundTripSessions sessions;
   World world(scenario, {.seed = 3}, sessions);

@@ -53,6 +53,10 @@ void World::Impl::dispatch(const Event& e) {
                e.time);
       }
       break;
+    case EventKind::idle_end:
+      if (slab.current(e.slot, e.token)) release_session(e.slot, e.server, e.time);
+      break;
+    case EventKind::relay_wake: relay_wake({e.slot, e.server}, e.time); break;
   }
 }
 
@@ -145,6 +149,7 @@ void World::Impl::close_connection(std::uint32_t slot, std::uint32_t s, double n
   if (!m.connection_open) return;
   m.connection_open = false;
   observer->connection_closed(now, s, m.connection_messages);
+  if (m.limited) connection_gone(slot, s, now);
 }
 
 void World::Impl::arrive(std::uint32_t g, double now) {
@@ -241,6 +246,8 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
   const auto& profile = groups[m.group].profile;
   // smtp_reuse_session: a connection kept for this message is tried before any new one.
   if (m.kept_server != kNoServer) return reuse_session(slot, m.kept_server, now);
+  // An idle connection to the destination (connection_cache.cpp) comes before a new one.
+  if (m.cursor == 0 && m.reused_server == kNoServer && take_idle_connection(slot, now)) return;
   while (m.cursor < m.order.size()) {
     if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
     const auto server = m.targets[m.order[m.cursor++]].address;
@@ -266,6 +273,7 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
                          profile.memory != mta::HostMemory::host_status || profile.host_status_directory)) {
       continue;  // host memory: not tried until its time
     }
+    if (mta::limits_connections(profile)) return limited_connect(slot, server, now);
     return connect(slot, server, now);
   }
   all_failed(slot, now);
@@ -402,6 +410,7 @@ void World::Impl::release_session(std::uint32_t slot, std::uint32_t s, double no
     ++waiting.token;  // its backlog timeout is now stale
     start_session(entry.slot, s, now);
   }
+  if (slab[slot].idle_holder) free_holder(slot);
 }
 
 // Every connection ends here: the observer hears of it, the MTA learns from it.
@@ -434,7 +443,8 @@ void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome out
 void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
   ++m.connection_messages;
-  if (!keeps_connection(slot, now)) release_session(slot, s, now);  // else release_delivery hands it on
+  // Else release_delivery hands it on, or it idles or goes to a waiting task (cache_connection).
+  if (!keeps_connection(slot, now) && !cache_connection(slot, s, now)) release_session(slot, s, now);
   attempt_ended(slot, s, Outcome::accepted, now);
   const double latency = now - m.submitted;
   if (!m.first_hop_done) {

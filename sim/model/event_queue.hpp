@@ -27,6 +27,8 @@ enum class EventKind : std::uint8_t {
   attempt_ready,    // slot, token: the DNS answers arrived (dns_latency)
   session_data,     // slot, token, server: a network session reaches DATA
   activity_end,     // slot, token, server, ok: a network session's transfer or work ended
+  idle_end,         // slot, token, server: an idle connection's time is up (model/connection_cache.hpp)
+  relay_wake,       // slot = mta, server = domain: a relay's connect delay has passed
 };
 
 struct Event {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "dns/resolver.hpp"
@@ -60,6 +61,11 @@ struct Message {
   std::uint32_t active_pos = 0;     // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
   std::vector<std::uint32_t> order;  // indices into targets, in try order
+  // model/connection_cache.hpp: this slot only holds an idle connection; the
+  // connection counts against OpenSMTPD's limits, from source address `source`.
+  bool idle_holder = false;
+  bool limited = false;
+  std::uint32_t source = 0;
 };
 
 class MessageSlab {
@@ -84,7 +90,9 @@ class MessageSlab {
   std::size_t live() const { return slots_.size() - free_.size(); }
 
  private:
-  std::vector<Message> slots_;
+  // A deque: a slot allocated while another is in use (an idle connection's
+  // holder, model/connection_cache.hpp) leaves references to the others valid.
+  std::deque<Message> slots_;
   std::vector<std::uint32_t> free_;
 };
 

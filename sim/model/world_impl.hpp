@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dns/zone.hpp"
+#include "model/connection_cache.hpp"
 #include "model/event_queue.hpp"
 #include "model/faults.hpp"
 #include "model/message.hpp"
@@ -46,6 +47,7 @@ struct World::Impl {
 
   EventQueue queue;
   MessageSlab slab;
+  ConnectionCache cache;
   std::uint64_t next_message_id = 0;
   std::uint32_t arrivals_open = 0;  // groups still generating messages
   std::uint64_t submitted = 0, delivered = 0, bounced = 0;
@@ -72,7 +74,8 @@ struct World::Impl {
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----
   std::uint64_t in_flight() const { return submitted - delivered - bounced; }
-  bool finished() const { return arrivals_open == 0 && in_flight() == 0; }
+  // Idle connections (connection_cache.hpp) close before the run ends.
+  bool finished() const { return arrivals_open == 0 && in_flight() == 0 && cache.holders == 0; }
   void run_until(double t);
   void dispatch(const Event& e);
   void schedule_arrival(std::uint32_t g, double now);
@@ -107,6 +110,18 @@ struct World::Impl {
   bool keeps_connection(std::uint32_t slot, double now);
   void drop_kept_connection(std::uint32_t slot, double now);
   void close_connection(std::uint32_t slot, std::uint32_t s, double now);
+
+  // ---- idle connections and OpenSMTPD's limits (connection_cache.cpp) ----
+  void limited_connect(std::uint32_t slot, std::uint32_t s, double now);
+  bool take_idle_connection(std::uint32_t slot, double now);
+  bool cache_connection(std::uint32_t slot, std::uint32_t s, double now);
+  void park_connection(std::uint32_t slot, std::uint32_t s, double until);
+  void pass_connection(std::uint32_t from, std::uint32_t to);
+  void free_holder(std::uint32_t holder);
+  void connection_gone(std::uint32_t slot, std::uint32_t s, double now);
+  void drain_relay(RelayKey key, double now);
+  void relay_wake(RelayKey key, double now);
+  mta::ConnectionLimits& limits_of(std::uint32_t group);
 };
 
 }  // namespace mxsim::model

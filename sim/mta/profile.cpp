@@ -72,6 +72,13 @@ Profile postfix_profile() {
   p.connection_reuse_time = 300;
   p.connection_max_messages = 0;
   p.kept_round_trips = 3;
+  // smtp_connection_cache_time_limit = 2s: a session the queue manager asked
+  // to store (DEL_REQ_FLAG_CONN_STORE) with no mail waiting goes to the
+  // scache(8) connection cache and idles there up to 2 s for the next
+  // delivery to its destination (CONNECTION_CACHE_README; smtp_session.c
+  // smtp_session_passivate, smtp_reuse.c smtp_reuse_nexthop). Its server
+  // session stays open meanwhile.
+  p.connection_cache_time = 2;
   p.retry = RetryRule::postfix_age;
   p.min_backoff = 300;                       // minimal_backoff_time = 300s
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
@@ -151,11 +158,30 @@ Profile opensmtpd_profile() {
   p.command_timeout = 300;                  // mta I/O timeout 300 s
   p.address_limit = 0;                      // tries every route
   p.round_trips = 5;                        // PIPELINING is used when offered (RFC 2920)
-  // No per-destination window. Not modelled: limit.c's connection limits
-  // (max-conn-per-route 5, per-host 10, per-relay and per-domain 100, one
-  // connection on a new route until it is validated, 5 s between connects
-  // on a route) and sessions of up to max-mail-per-session = 100 messages.
+  // No per-destination window: connections are limited instead, and the
+  // messages that get none wait in the relay's task list (mta.c
+  // mta_handle_envelope) for a session to take them (mta/connection_limits.hpp).
+  // limit.c limit_mta_set_defaults: maxconn_per_route 5, maxconn_per_host 10
+  // (a host is one MX address), maxconn_per_relay and maxconn_per_domain 100,
+  // conndelay_route 5 s, conndelay_relay 2 s, discdelay_route 3 s.
+  // mta.c mta_find_route: a route with a connection is not used again until
+  // it is validated (ROUTE_NEW, cleared by mta_route_ok).
   p.destination_concurrency = 0;
+  p.max_conn_per_route = 5;
+  p.max_conn_per_host = 10;
+  p.max_conn_per_domain = 100;
+  p.route_connect_delay = 5;
+  p.relay_connect_delay = 2;
+  p.route_disconnect_delay = 3;
+  p.source_addresses = 1;  // no `relay src` table: the system picks one address
+  // limit.c: max_mail_per_session 100 (smtpd.conf(5) max-mail-per-session),
+  // sessdelay_keepalive 10 s: mta_session.c takes the relay's next task
+  // (mta_route_next_task) after each message and, with none, waits
+  // sessdelay_keepalive for one before QUIT. The next message on a session
+  // goes straight to MAIL (no RSET): MAIL+RCPT+DATA pipelined, end of data.
+  p.max_mail_per_session = 100;
+  p.session_keepalive = 10;
+  p.kept_round_trips = 2;
   p.retry = RetryRule::quadratic;
   p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
   p.max_lifetime = 4 * kDay;                // expire 4d
@@ -197,6 +223,11 @@ constexpr Parameter kDurationParameters[] = {
     {"host_status_timeout", &Profile::host_status_timeout, 0.0},
     {"queue_phase", &Profile::queue_phase, 0.0},
     {"connection_reuse_time", &Profile::connection_reuse_time, 0.0},
+    {"route_connect_delay", &Profile::route_connect_delay, 0.0},
+    {"relay_connect_delay", &Profile::relay_connect_delay, 0.0},
+    {"route_disconnect_delay", &Profile::route_disconnect_delay, 0.0},
+    {"session_keepalive", &Profile::session_keepalive, 0.0},
+    {"connection_cache_time", &Profile::connection_cache_time, 0.0},
 };
 
 struct Count {
@@ -213,6 +244,11 @@ constexpr Count kCountParameters[] = {
     {"failed_cohort_limit", &Profile::failed_cohort_limit},
     {"connection_max_messages", &Profile::connection_max_messages},
     {"kept_round_trips", &Profile::kept_round_trips},
+    {"max_conn_per_route", &Profile::max_conn_per_route},
+    {"max_conn_per_host", &Profile::max_conn_per_host},
+    {"max_conn_per_domain", &Profile::max_conn_per_domain},
+    {"source_addresses", &Profile::source_addresses},
+    {"max_mail_per_session", &Profile::max_mail_per_session},
 };
 
 // Postfix reads feedback as a number from 0 to 1 (qmgr_feedback.c).
@@ -309,6 +345,9 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
     if (parameter != c.name) continue;
     if (value < 0 || value != std::floor(value) || value > 100000)
       throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 100000", parameter));
+    // A session leaves from one of the MTA's own addresses: it has at least one.
+    if (c.field == &Profile::source_addresses && (value < 1 || value > 256))
+      throw std::invalid_argument(fmt::format("{} must be a whole number from 1 to 256", parameter));
     profile.*c.field = static_cast<int>(value);
     return;
   }

@@ -193,10 +193,13 @@ class ProfilePredictions(unittest.TestCase):
         s = {p: self.run_profile(p) for p in ("postfix", "exim", "sendmail", "opensmtpd", "rfc5321")}
         p50 = {p: x["latency_s"]["first_hop"]["p50"] for p, x in s.items()}
         timeouts = {p: x["attempts"]["timeouts"] / x["messages"]["submitted"] for p, x in s.items()}
-        # Postfix: one 30 s connect timeout per message in the outage (75% of them).
+        # Postfix: a 30 s connect timeout per message in the outage (75% of
+        # them), except the messages that find a kept or idle cached backup
+        # connection of their MTA (smtp_connection_cache_time_limit).
         self.assertGreater(p50["postfix"], 30 * 0.99)
         self.assertLess(p50["postfix"], 60)
-        self.assertAlmostEqual(timeouts["postfix"], 0.75, delta=0.05)
+        self.assertGreater(timeouts["postfix"], 0.75 / 2)
+        self.assertLess(timeouts["postfix"], 0.75 + 0.05)
         # The textbook MTA waits out the Linux kernel's 127 s SYN limit each time (its own 5 min is longer),
         # and so does stock Sendmail, whose host status lives in one process: each arriving message is its own.
         for p in ("rfc5321", "sendmail"):
