@@ -191,7 +191,7 @@ double run_standalone(World& world) {
 
 bool World::conserved() const {
   const auto& w = *impl_;
-  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live();
+  return w.submitted >= w.delivered + w.bounced && w.in_flight() + w.cached_connections == w.slab.live();
 }
 
 }  // namespace mxsim::model

@@ -14,6 +14,7 @@
 #include "model/event_queue.hpp"
 #include "model/faults.hpp"
 #include "model/message.hpp"
+#include "model/queue_runner.hpp"
 #include "model/sender.hpp"
 #include "model/server.hpp"
 #include "model/world.hpp"
@@ -38,6 +39,12 @@ struct World::Impl {
   std::vector<Mta> mtas;
   // Caching resolvers: one per MTA, or `senders[].resolvers` shared by a group's MTAs.
   std::vector<dns::Resolver> resolvers;
+  // Queue runs (queue_runner.cpp): by MTA (sized on first use), and the
+  // runs in progress (slots reused).
+  std::vector<MtaQueue> mta_queues;
+  std::vector<Runner> runners;
+  std::vector<std::uint32_t> free_runners;
+  std::uint64_t cached_connections = 0;  // slots holding a Sendmail run's idle connection
 
   EventQueue queue;
   MessageSlab slab;
@@ -65,7 +72,9 @@ struct World::Impl {
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----
   std::uint64_t in_flight() const { return submitted - delivered - bounced; }
-  bool finished() const { return arrivals_open == 0 && in_flight() == 0; }
+  // Over when no message is left and no queue run holds an idle connection
+  // (its run ends, closing it, at once when nothing is left to deliver).
+  bool finished() const { return arrivals_open == 0 && in_flight() == 0 && cached_connections == 0; }
   void run_until(double t);
   void dispatch(const Event& e);
   void schedule_arrival(std::uint32_t g, double now);
@@ -100,6 +109,22 @@ struct World::Impl {
   bool keeps_connection(std::uint32_t slot, double now);
   void drop_kept_connection(std::uint32_t slot, double now);
   void close_connection(std::uint32_t slot, std::uint32_t s, double now);
+
+  // ---- queue runs (queue_runner.cpp) ----
+  MtaQueue& mta_queue(std::uint32_t mta);
+  bool deliverable(const QueueEntry& e, std::uint32_t mta) const;
+  bool in_queue(const QueueEntry& e, std::uint32_t mta) const;
+  void enqueue(std::uint32_t slot, double now);
+  void arm_queue_run(std::uint32_t mta, double now);
+  void queue_run(std::uint32_t mta, double now);
+  void runner_step(std::uint32_t r, double now);
+  void end_runner(std::uint32_t r, double now);
+  void runner_message_ended(std::uint32_t slot, double now, bool leaves);
+  bool runner_keeps(std::uint32_t slot, double now);
+  bool pass_connection(std::uint32_t slot, std::uint32_t r, double now);
+  void cache_connection(std::uint32_t slot, std::uint32_t r, double now);
+  bool take_cached(std::uint32_t slot, std::uint32_t s, double now);
+  void close_cached(const CachedConnection& c, double now);
 };
 
 }  // namespace mxsim::model

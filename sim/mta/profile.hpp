@@ -82,6 +82,16 @@ struct Profile {
   // Sendmail's HostStatusDirectory: host status shared by every process of
   // the MTA; unset (stock) it lives in one queue-run or delivery process.
   bool host_status_directory = false;
+  // Deferred mail waits for queue-run processes (Exim, Sendmail), each
+  // delivering the messages of its run one after another
+  // (model/queue_runner.hpp); false: each deferred message is retried on its
+  // own at its retry time.
+  bool queue_runners = false;
+  int queue_run_max = 0;                // runs at once; 0 = no limit (a new run at every interval)
+  // Sendmail: connections a queue run keeps open after a delivery, for its
+  // later messages to the same host, and how long one may sit idle.
+  int connection_cache_size = 0;
+  double connection_cache_timeout = 0;  // s: one idle this long is closed, not reused
 };
 
 // What the retry schedule needs to know about one message.
