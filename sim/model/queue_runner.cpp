@@ -278,6 +278,7 @@ bool World::Impl::take_cached(std::uint32_t slot, std::uint32_t s, double now) {
     return false;
   }
   hand_over(c.holder, slot);
+  slab[c.holder].kept_server = kNoServer;  // the slot goes back to the slab clean
   ++slab[c.holder].token;
   slab.release(c.holder);
   --cached_connections;
