@@ -57,6 +57,8 @@ void World::Impl::dispatch(const Event& e) {
       if (slab.current(e.slot, e.token)) release_session(e.slot, e.server, e.time);
       break;
     case EventKind::relay_wake: relay_wake({e.slot, e.server}, e.time); break;
+    case EventKind::queue_run: queue_run(e.mta, e.time); break;
+    case EventKind::runner_step: runner_step(e.runner, e.time); break;
   }
 }
 
@@ -72,6 +74,7 @@ void World::Impl::schedule_arrival(std::uint32_t g, double now) {
 
 void World::Impl::end_message(std::uint32_t slot, double now) {
   ++slab[slot].token;  // any event still queued for this slot is now stale
+  runner_message_ended(slot, now, true);
   release_delivery(slot, now);
   slab.release(slot);
 }
@@ -130,6 +133,7 @@ void World::Impl::hand_over(std::uint32_t from, std::uint32_t to) {
 bool World::Impl::keeps_connection(std::uint32_t slot, double now) {
   const auto& m = slab[slot];
   const auto& profile = groups[m.group].profile;
+  if (profile.queue_runners) return runner_keeps(slot, now);  // queue_runner.cpp
   if (!profile.connection_reuse || !m.store_connection || !m.holds_delivery) return false;
   if (profile.connection_max_messages > 0 &&
       m.connection_messages >= static_cast<std::uint32_t>(profile.connection_max_messages))
@@ -170,6 +174,9 @@ void World::Impl::arrive(std::uint32_t g, double now) {
   m.waiting_retry = false;
   m.holds_delivery = false;
   m.process = kArrivalProcess | m.id;  // delivered at once by a process of its own
+  m.runner = kNoRunner;
+  m.queued = false;
+  m.wait_listed = false;
   m.bytes = group.size ? draw(*group.size, group.sizes) : 0;
   ++submitted;
   observer->submitted(now);
@@ -180,6 +187,7 @@ void World::Impl::arrive(std::uint32_t g, double now) {
 void World::Impl::attempt(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   ++m.token;
+  m.targets.clear();  // until this attempt's resolution
   if (m.waiting_retry) {
     m.waiting_retry = false;
     observer->retry_started(now);
@@ -274,6 +282,7 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
       continue;  // host memory: not tried until its time
     }
     if (mta::limits_connections(profile)) return limited_connect(slot, server, now);
+    if (take_cached(slot, server, now)) return reuse_session(slot, server, now);  // Sendmail's run cache
     return connect(slot, server, now);
   }
   all_failed(slot, now);
@@ -460,6 +469,7 @@ void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) 
 // A backup MX accepted the message: it now queues and forwards it with its
 // own profile, cache and host memory; delivery ends at a final server.
 void World::Impl::hand_to_relay(std::uint32_t slot, std::uint32_t s, double now) {
+  runner_message_ended(slot, now, true);
   release_delivery(slot, now);
   auto& m = slab[slot];
   const auto relay = static_cast<std::uint32_t>(servers[s].relay_mta);
@@ -500,6 +510,11 @@ void World::Impl::defer(std::uint32_t slot, double now) {
   ++m.token;
   m.waiting_retry = true;
   observer->deferred(now);
+  if (profile.queue_runners) {  // it waits in its MTA's queue for a run (queue_runner.cpp)
+    enqueue(slot, now);
+    runner_message_ended(slot, now, false);
+    return release_delivery(slot, now);
+  }
   const double next = mta::next_retry(profile, m.retry, now, mta.phase);
   // Sendmail: the queue run that picks it up is a process of its own.
   const double period = mta::timer_period(profile);

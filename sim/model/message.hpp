@@ -58,6 +58,12 @@ struct Message {
   std::uint16_t skipped_expired = 0;
   std::uint16_t timed_out = 0;
   std::uint64_t process = 0;  // Sendmail: the process making this attempt (sender.hpp)
+  // Queue runs (model/queue_runner.hpp): the run delivering it now, and
+  // whether it is in its MTA's queue (and the hosts' wait lists) since it
+  // was first deferred there.
+  std::uint32_t runner = ~std::uint32_t{0};
+  bool queued = false;
+  bool wait_listed = false;
   std::uint32_t active_pos = 0;     // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
   std::vector<std::uint32_t> order;  // indices into targets, in try order

@@ -191,7 +191,8 @@ double run_standalone(World& world) {
 
 bool World::conserved() const {
   const auto& w = *impl_;
-  return w.submitted >= w.delivered + w.bounced && w.in_flight() + w.cache.holders == w.slab.live();
+  return w.submitted >= w.delivered + w.bounced &&
+         w.in_flight() + w.cache.holders + w.cached_connections == w.slab.live();
 }
 
 }  // namespace mxsim::model

@@ -15,6 +15,7 @@
 #include "model/event_queue.hpp"
 #include "model/faults.hpp"
 #include "model/message.hpp"
+#include "model/queue_runner.hpp"
 #include "model/sender.hpp"
 #include "model/server.hpp"
 #include "model/world.hpp"
@@ -44,6 +45,12 @@ struct World::Impl {
   // whose domains it holds, or -1 once filled (or cold).
   std::vector<std::int32_t> unwarmed;
   std::vector<dns::NameId> every_domain;  // a relay's resolver holds them all
+  // Queue runs (queue_runner.cpp): by MTA (sized on first use), and the
+  // runs in progress (slots reused).
+  std::vector<MtaQueue> mta_queues;
+  std::vector<Runner> runners;
+  std::vector<std::uint32_t> free_runners;
+  std::uint64_t cached_connections = 0;  // slots holding a Sendmail run's idle connection
 
   EventQueue queue;
   MessageSlab slab;
@@ -74,8 +81,12 @@ struct World::Impl {
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----
   std::uint64_t in_flight() const { return submitted - delivered - bounced; }
-  // Idle connections (connection_cache.hpp) close before the run ends.
-  bool finished() const { return arrivals_open == 0 && in_flight() == 0 && cache.holders == 0; }
+  // Over when no message is left and no connection idles: Postfix's and
+  // OpenSMTPD's idle connections (connection_cache.hpp) close before the run
+  // ends, and a queue run's (queue_runner.hpp) at once when nothing is left.
+  bool finished() const {
+    return arrivals_open == 0 && in_flight() == 0 && cache.holders == 0 && cached_connections == 0;
+  }
   void run_until(double t);
   void dispatch(const Event& e);
   void schedule_arrival(std::uint32_t g, double now);
@@ -122,6 +133,21 @@ struct World::Impl {
   void drain_relay(RelayKey key, double now);
   void relay_wake(RelayKey key, double now);
   mta::ConnectionLimits& limits_of(std::uint32_t group);
+  // ---- queue runs (queue_runner.cpp) ----
+  MtaQueue& mta_queue(std::uint32_t mta);
+  bool deliverable(const QueueEntry& e, std::uint32_t mta) const;
+  bool in_queue(const QueueEntry& e, std::uint32_t mta) const;
+  void enqueue(std::uint32_t slot, double now);
+  void arm_queue_run(std::uint32_t mta, double now);
+  void queue_run(std::uint32_t mta, double now);
+  void runner_step(std::uint32_t r, double now);
+  void end_runner(std::uint32_t r, double now);
+  void runner_message_ended(std::uint32_t slot, double now, bool leaves);
+  bool runner_keeps(std::uint32_t slot, double now);
+  bool run_pass_connection(std::uint32_t slot, std::uint32_t r, double now);
+  void run_cache_connection(std::uint32_t slot, std::uint32_t r, double now);
+  bool take_cached(std::uint32_t slot, std::uint32_t s, double now);
+  void close_cached(const CachedConnection& c, double now);
 };
 
 }  // namespace mxsim::model

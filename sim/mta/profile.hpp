@@ -97,6 +97,16 @@ struct Profile {
   // Postfix: a session stored in the connection cache idles this long for a
   // message of its destination (smtp_connection_cache_time_limit); 0 = not stored idle.
   double connection_cache_time = 0;
+  // Deferred mail waits for queue-run processes (Exim, Sendmail), each
+  // delivering the messages of its run one after another
+  // (model/queue_runner.hpp); false: each deferred message is retried on its
+  // own at its retry time.
+  bool queue_runners = false;
+  int queue_run_max = 0;                // runs at once; 0 = no limit (a new run at every interval)
+  // Sendmail: connections a queue run keeps open after a delivery, for its
+  // later messages to the same host, and how long one may sit idle.
+  int connection_cache_size = 0;
+  double connection_cache_timeout = 0;  // s: one idle this long is closed, not reused
 };
 
 // What the retry schedule needs to know about one message.
