@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "mta/profile.hpp"
 
@@ -37,6 +40,17 @@ constexpr double kBinRow = 128;
 // Paje: SimGrid's trace buffers grow with the activities it records.
 constexpr double kPajePerMessage = 4096;
 
+// How long a message can stay with an MTA of this profile: its lifetime and
+// one retry gap past it (World::time_bound's reasoning).
+double lifetime(const std::string& profile, const std::vector<std::pair<std::string, double>>& overrides) {
+  try {
+    const auto p = mta::configured_profile(profile, overrides);
+    return p.max_lifetime + std::max(p.retry_interval, p.max_backoff + p.queue_run_delay);
+  } catch (const std::exception&) {
+    return 6.0 * 86400;  // the loader reports a bad profile; this is only an estimate
+  }
+}
+
 }  // namespace
 
 MemoryEstimate estimate_memory(const Scenario& scenario, const Topology& topology, bool paje) {
@@ -45,9 +59,15 @@ MemoryEstimate estimate_memory(const Scenario& scenario, const Topology& topolog
   const bool network = scenario.engine.sessions == SessionKind::network;
   const double addresses = static_cast<double>(topology.servers().size());
   double messages = 0, mtas = 0, resolvers = 0;
+  // A relay holds a message for its own lifetime after the sender's.
+  double relay_lifetime = 0;
+  for (const auto& s : topology.servers())
+    if (s.spec.role == Role::relay) relay_lifetime = std::max(relay_lifetime, lifetime(s.spec.relay_profile, {}));
   for (const auto& g : scenario.senders) {
     const double sent = g.rate * scenario.duration;
-    messages += sent;
+    // At worst nothing is delivered, but a message is bounced once its
+    // lifetime is over: no more are alive at once than arrive in a lifetime.
+    messages += std::min(sent, g.rate * (lifetime(g.profile, g.overrides) + relay_lifetime));
     mtas += g.mtas;
     // A resolver's cache fills on its first use: no more of them than messages.
     const double caches = g.resolvers > 0 ? g.resolvers : g.mtas;
@@ -70,14 +90,7 @@ MemoryEstimate estimate_memory(const Scenario& scenario, const Topology& topolog
     // Host state changes up to the run's last possible instant.
     // (World::time_bound: the longest lifetime, a retry gap and a day.)
     double longest = 0;
-    for (const auto& g : scenario.senders) {
-      try {
-        const auto p = mta::configured_profile(g.profile, g.overrides);
-        longest = std::max(longest, p.max_lifetime + std::max(p.retry_interval, p.max_backoff + p.queue_run_delay));
-      } catch (const std::exception&) {
-        longest = std::max(longest, 5.0 * 86400);  // the loader reports a bad profile; this is only an estimate
-      }
-    }
+    for (const auto& g : scenario.senders) longest = std::max(longest, lifetime(g.profile, g.overrides));
     longest += 86400;
     const double until = scenario.horizon.value_or(scenario.duration + longest);
     for (const auto& e : scenario.events)

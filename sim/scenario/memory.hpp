@@ -15,7 +15,7 @@ namespace mxsim::scenario {
 
 struct MemoryEstimate {
   double process = 0;    // the program, SimGrid and their libraries, mapped
-  double messages = 0;   // every message of the run alive at once (the worst: nothing delivered)
+  double messages = 0;   // messages alive at once at worst: nothing delivered, each kept its whole lifetime
   double mtas = 0;       // MTAs, their host memory (every address) and policies
   double resolvers = 0;  // caching resolvers, each holding its domains' MX sets
   double actors = 0;     // network sessions: SimGrid actors (one per activity in flight) and their stacks

@@ -133,7 +133,7 @@ class InterruptedQuickly(unittest.TestCase):
         # first event, during which SIGINT waited. The signal lands in the
         # loading (default action) or the warming (stops at the next MTA).
         with tempfile.TemporaryDirectory() as d:
-            n = 20000
+            n = 20000  # 30 days at 100/s: above the default memory budget at worst, hence the limit
             lines = ["duration: 30d", "zone: |", "  $ORIGIN example.com.", "  mx1 IN A 192.0.2.1"]
             lines += [f"  d{i} IN MX 10 mx1" for i in range(n)]
             lines += ["senders:", "  - name: isp", "    rate: 100/s", "    mtas: 200", "    to:"]
@@ -141,7 +141,7 @@ class InterruptedQuickly(unittest.TestCase):
             s = write(os.path.join(d, "domains.yaml"), "\n".join(lines) + "\n")
             for delay in (1.5, 2.5):
                 with self.subTest(delay=delay):
-                    proc = subprocess.Popen([ARGS.mxsim, "run", s, "--out", os.path.join(d, "out"), "--quiet"],
+                    proc = subprocess.Popen([ARGS.mxsim, "run", s, "--out", os.path.join(d, "out"), "--quiet", "--limit", "memory=1024GiB"],
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     time.sleep(delay)
                     self.assertIsNone(proc.poll(), "the run ended before the signal")
@@ -152,7 +152,7 @@ class InterruptedQuickly(unittest.TestCase):
                     self.assertIn(proc.returncode, (130, -signal.SIGINT))
                     self.assertLess(took, 1.0, f"SIGINT took {took:.2f} s")
             # Once events flow too.
-            interrupt_within(self, [ARGS.mxsim, "run", s, "--out", os.path.join(d, "out"), "--quiet"], 1.0)
+            interrupt_within(self, [ARGS.mxsim, "run", s, "--out", os.path.join(d, "out"), "--quiet", "--limit", "memory=1024GiB"], 1.0)
 
 
 class TraceCapped(unittest.TestCase):

@@ -66,7 +66,9 @@ class Interrupted(unittest.TestCase):
             # which tells when messages are flowing, however slow the build
             # (SimGrid on AddressSanitizer's thread contexts starts slowly).
             master, slave = pty.openpty()
-            proc = subprocess.Popen([ARGS.mxsim, "run", scenario, "--out", out, "--quiet"],
+            # A 30-day run at 100/s is above the default memory budget at worst
+            # (nothing delivered); it is interrupted long before that matters.
+            proc = subprocess.Popen([ARGS.mxsim, "run", scenario, "--out", out, "--quiet", "--limit", "memory=1024GiB"],
                                     stdout=subprocess.PIPE, stderr=slave)
             os.close(slave)
             try:
