@@ -62,7 +62,7 @@ for kind, name, block in test_readme.steps("README.md"):
         text[name] = (text.get(name, "") if kind == "append" else "") + block
 open("results/size/mydomain.yaml", "w").write(text["mydomain.yaml"])
 PY
-"$mxsim" size results/size/mydomain.yaml --vary servers.mx2.example.org.sessions --range 1..20 --integer \
+"$mxsim" size results/size/mydomain.yaml --vary servers.mx2.example.org.sessions --range 1..40 --integer \
   --target 'delivery.p99 <= 35s' --jobs 2 --out results/size/mydomain
 "$python" scripts/plot_size.py results/size/mydomain --logy -o "$gallery/size-mydomain.png"
 
