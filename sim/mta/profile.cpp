@@ -1,5 +1,4 @@
-// Profile defaults, each with its source. Where the reference marks a value
-// "unconfirmed", the chosen value says so.
+// Profile defaults, each with its source.
 #include "mta/profile.hpp"
 
 #include "mta/phase.hpp"
@@ -148,8 +147,9 @@ Profile exim_profile() {
 Profile sendmail_profile() {
   Profile p;
   p.selection = "sendmail-hash";          // domain.c mxrand(): hash seeded once per process
-  // The OS's TCP connect limit (reference: about 75-127 s, unconfirmed): we
-  // take Linux's 127 s (tcp_syn_retries = 6: 1+2+4+8+16+32+64 s).
+  // Timeout.connect defaults to 0, "uses the kernel default" (op.me): the
+  // OS's limit on an unanswered SYN. Linux's 127 s (tcp_syn_retries = 6:
+  // 1+2+4+8+16+32+64 s); `senders[].os` gives the others (mta/kernel.cpp).
   p.connect_timeout = 127;
   p.command_timeout = 5 * kMinute;        // Timeout.initial = 5m
   p.address_limit = 0;                    // tries every MX
