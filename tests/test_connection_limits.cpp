@@ -260,6 +260,15 @@ TEST(ConnectionLimits, OverridesAreRangeChecked) {
   EXPECT_THROW(mta::apply_override(p, "session_keepalive", -1), std::invalid_argument);
   EXPECT_THROW(mta::apply_override(p, "connection_cache_time", -0.5), std::invalid_argument);
   EXPECT_THROW(mta::apply_override(p, "route_connect_delay", -1), std::invalid_argument);
+  // Not with a destination window or queue runs: a Postfix window filled by
+  // mail waiting for a connection never reopened (the run did not end).
+  for (const char* profile : {"postfix", "exim", "sendmail"})
+    EXPECT_THROW(mta::configured_profile(profile, {{"max_conn_per_route", 3}}), std::invalid_argument) << profile;
+  EXPECT_NO_THROW(mta::configured_profile("rfc5321", {{"max_conn_per_route", 3}}));
+  EXPECT_THROW(mta::configured_profile("postfix", {{"max_conn_per_route", 3}, {"destination_concurrency", 0}}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(mta::configured_profile(
+      "postfix", {{"max_conn_per_route", 3}, {"destination_concurrency", 0}, {"connection_reuse", 0}}));
   mta::apply_override(p, "max_conn_per_domain", 7);
   EXPECT_EQ(p.max_conn_per_domain, 7);
   // In a scenario: at the value, with its file, line and column.

@@ -1,6 +1,8 @@
 // Profile defaults, each with its source.
 #include "mta/profile.hpp"
 
+#include "mta/connection_limits.hpp"
+
 #include "mta/phase.hpp"
 
 #include <algorithm>
@@ -354,7 +356,26 @@ bool is_switch(std::string_view parameter) {
 Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides) {
   Profile profile = profile_by_name(name);
   for (const auto& [parameter, value] : overrides) apply_override(profile, parameter, value);
+  check_combination(profile, name);
   return profile;
+}
+
+// OpenSMTPD's connection limits (limit.c) hold mail in its relay until a
+// connection opens; they are not modelled together with Postfix's
+// destination window or kept connections nor with Exim's and Sendmail's
+// queue runs, which decide for themselves when a message goes (a Postfix
+// sender under max_conn_per_route never finished its run).
+void check_combination(const Profile& profile, std::string_view name) {
+  if (!limits_connections(profile)) return;
+  const char* with = profile.queue_runners                       ? "queue runs"
+                     : profile.destination_concurrency > 0       ? "a destination concurrency window"
+                     : profile.connection_reuse                  ? "connection reuse"
+                                                                 : nullptr;
+  if (with)
+    throw std::invalid_argument(fmt::format(
+        "max_conn_per_route (OpenSMTPD's connection limits) cannot be combined with {} (profile {}); "
+        "the model runs the limits only without them (max_conn_per_route: 0 turns the limits off)",
+        with, name));
 }
 
 void apply_override(Profile& profile, std::string_view parameter, double value) {

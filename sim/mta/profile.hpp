@@ -132,6 +132,9 @@ bool is_switch(std::string_view parameter);
 
 // A sender group's profile: the named one with its `overrides:` applied in
 // order (the loader has checked both, so this throws only for code-built input).
+// Throws std::invalid_argument for parameters the model cannot run together
+// (OpenSMTPD's connection limits with a window, kept connections or queue runs).
+void check_combination(const Profile& profile, std::string_view name);
 Profile configured_profile(std::string_view name, const std::vector<std::pair<std::string, double>>& overrides);
 
 // When the next delivery attempt happens after a failed one at `now`.

@@ -124,6 +124,11 @@ void read_overrides(const Reader& r, const Entry& entry, const std::string& path
     }
     group.overrides.emplace_back(item.key, *value);
   }
+  try {
+    mta::check_combination(profile, group.profile);
+  } catch (const std::invalid_argument& e) {
+    fail(group.overrides_where, path, e.what());
+  }
 }
 
 SenderGroup read_sender(const Reader& r, const YAML::Node& node, const std::string& path,
