@@ -7,8 +7,9 @@
 // is skipped instead of searched for and removed.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <queue>
+#include <utility>
 #include <vector>
 
 #include "model/observer.hpp"
@@ -27,6 +28,7 @@ enum class EventKind : std::uint8_t {
   attempt_ready,    // slot, token: the DNS answers arrived (dns_latency)
   session_data,     // slot, token, server: a network session reaches DATA
   activity_end,     // slot, token, server, ok: a network session's transfer or work ended
+  retry,            // slot: a waiting message's retry (slot in the waiting slab, message.hpp)
 };
 
 struct Event {
@@ -93,7 +95,7 @@ class EventQueue {
 
   bool empty() const { return soon_.empty() && retries_.empty(); }
   // The earliest event (not empty()).
-  const Event& top() { return first().top(); }
+  const Event& top() const { return first().top(); }
   // Takes the earliest event if it happens at or before `t`.
   bool pop_until(double t, Event& out) {
     if (empty()) return false;
@@ -105,12 +107,52 @@ class EventQueue {
   }
 
  private:
-  struct Later {
-    bool operator()(const Event& x, const Event& y) const {
-      return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+  static bool later(const Event& x, const Event& y) {
+    return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+  }
+
+  // A 4-ary min-heap on (time, seq) that moves a hole instead of swapping:
+  // half the depth of a binary heap and one copy per level. Keys are unique
+  // (seq is), so the order of pops is the same as any other heap's.
+  class Heap {
+   public:
+    bool empty() const { return items_.empty(); }
+    const Event& top() const { return items_.front(); }
+    void push(const Event& e) {
+      std::size_t hole = items_.size();
+      items_.emplace_back();
+      while (hole > 0) {
+        const std::size_t parent = (hole - 1) / kArity;
+        if (!later(items_[parent], e)) break;
+        items_[hole] = items_[parent];
+        hole = parent;
+      }
+      items_[hole] = e;
     }
+    void pop() {
+      const Event last = items_.back();
+      items_.pop_back();
+      const std::size_t n = items_.size();
+      if (n == 0) return;
+      std::size_t hole = 0;
+      for (;;) {
+        const std::size_t first_child = hole * kArity + 1;
+        if (first_child >= n) break;
+        std::size_t best = first_child;
+        const std::size_t end = std::min(first_child + kArity, n);
+        for (std::size_t c = first_child + 1; c < end; ++c)
+          if (later(items_[best], items_[c])) best = c;
+        if (!later(last, items_[best])) break;
+        items_[hole] = items_[best];
+        hole = best;
+      }
+      items_[hole] = last;
+    }
+
+   private:
+    static constexpr std::size_t kArity = 4;
+    std::vector<Event> items_;
   };
-  using Queue = std::priority_queue<Event, std::vector<Event>, Later>;
 
   // Other events' keys have the top bit set; a state change's key is what it
   // concerns (servers first, then faults by index), then its push order.
@@ -131,15 +173,18 @@ class EventQueue {
   }
   // Retries wait minutes to hours and are many when servers are down:
   // keeping them apart keeps the busy queue small and in cache.
-  void push(const Event& e) { (e.kind == EventKind::attempt ? retries_ : soon_).push(e); }
-  Queue& first() {
+  void push(const Event& e) {
+    (e.kind == EventKind::attempt || e.kind == EventKind::retry ? retries_ : soon_).push(e);
+  }
+  const Heap& first() const {
     if (retries_.empty()) return soon_;
     if (soon_.empty()) return retries_;
-    return Later()(soon_.top(), retries_.top()) ? retries_ : soon_;
+    return later(soon_.top(), retries_.top()) ? retries_ : soon_;
   }
+  Heap& first() { return const_cast<Heap&>(std::as_const(*this).first()); }
 
-  Queue soon_;
-  Queue retries_;
+  Heap soon_;
+  Heap retries_;
   std::uint64_t seq_ = 0;
 };
 

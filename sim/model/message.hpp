@@ -3,7 +3,9 @@
 // whenever an event queued for it must no longer count.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dns/resolver.hpp"
@@ -86,6 +88,52 @@ class MessageSlab {
  private:
   std::vector<Message> slots_;
   std::vector<std::uint32_t> free_;
+};
+
+// A message waiting for its retry keeps only what its next attempt reads:
+// about a third of a Message, with no vectors. When servers are down almost
+// every message in flight waits (an all-down day, bench/backlog-bench.yaml),
+// so this is most of a run's memory then.
+struct WaitingMessage {
+  double submitted = 0;
+  // Its mta::RetryState, flat (no padding).
+  double retry_submitted = 0;
+  double first_failure = -1;
+  double last_gap = 0;
+  double bytes = 0;
+  std::uint64_t id = 0;
+  std::uint64_t process = 0;
+  std::uint32_t origin_group = 0;
+  std::uint32_t mta = 0;  // its group is that MTA's
+  dns::NameId domain = dns::kNoName;
+  std::uint32_t failures : 31 = 0;
+  std::uint32_t first_hop_done : 1 = 0;
+};
+static_assert(sizeof(WaitingMessage) == 72);
+
+// Waiting messages, in chunks so that growing never copies (nor holds the
+// old and new arrays at once), and slots reused as retries start.
+class WaitingSlab {
+ public:
+  std::uint32_t allocate() {
+    if (!free_.empty()) {
+      const auto slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+    return size_++;
+  }
+  void release(std::uint32_t slot) { free_.push_back(slot); }
+  WaitingMessage& operator[](std::uint32_t slot) { return (*chunks_[slot / kChunk])[slot % kChunk]; }
+  std::size_t live() const { return size_ - free_.size(); }
+
+ private:
+  static constexpr std::uint32_t kChunk = 4096;
+  using Chunk = std::array<WaitingMessage, kChunk>;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace mxsim::model

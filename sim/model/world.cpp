@@ -94,6 +94,52 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
   server.backlog_live = 0;
 }
 
+// A deferred message, once its delivery is released, keeps what its next
+// attempt reads; any event still queued for its old slot is stale.
+void World::Impl::park(std::uint32_t slot, std::uint32_t parked) {
+  auto& m = slab[slot];
+  auto& w = waiting[parked];
+  w.submitted = m.submitted;
+  w.retry_submitted = m.retry.submitted;
+  w.first_failure = m.retry.first_failure;
+  w.last_gap = m.retry.last_gap;
+  w.failures = static_cast<std::uint32_t>(m.retry.failures) & 0x7fffffffU;
+  w.bytes = m.bytes;
+  w.id = m.id;
+  w.process = m.process;
+  w.origin_group = m.origin_group;
+  w.mta = m.mta;
+  w.domain = m.domain;
+  w.first_hop_done = m.first_hop_done ? 1 : 0;
+  ++m.token;
+  slab.release(slot);
+}
+
+// Its retry is due: the message takes a full slot again.
+std::uint32_t World::Impl::unpark(std::uint32_t parked) {
+  const auto slot = slab.allocate();
+  auto& m = slab[slot];
+  const auto& w = waiting[parked];
+  m.submitted = w.submitted;
+  m.retry = mta::RetryState{.submitted = w.retry_submitted,
+                            .first_failure = w.first_failure,
+                            .failures = static_cast<int>(w.failures),
+                            .last_gap = w.last_gap};
+  m.bytes = w.bytes;
+  m.id = w.id;
+  m.process = w.process;
+  m.group = mtas[w.mta].group;
+  m.origin_group = w.origin_group;
+  m.mta = w.mta;
+  m.domain = w.domain;
+  m.first_hop_done = w.first_hop_done != 0;
+  m.waiting_retry = true;
+  m.holds_delivery = false;
+  m.feedback = Feedback::none;
+  waiting.release(parked);
+  return slot;
+}
+
 World::World(const scenario::Scenario& scenario, RunOptions options, SessionModel& sessions)
     : impl_(std::make_unique<Impl>(scenario, options, sessions)) {
   auto& w = *impl_;
@@ -191,7 +237,7 @@ double run_standalone(World& world) {
 
 bool World::conserved() const {
   const auto& w = *impl_;
-  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live();
+  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live() + w.waiting.live();
 }
 
 }  // namespace mxsim::model
