@@ -103,8 +103,11 @@ class EventQueue {
     if (queue.top().time > t) return false;
     out = queue.top();
     queue.pop();
+    ++popped_;
     return true;
   }
+  // Events taken so far.
+  std::uint64_t popped() const { return popped_; }
 
  private:
   static bool later(const Event& x, const Event& y) {
@@ -186,6 +189,7 @@ class EventQueue {
   Heap soon_;
   Heap retries_;
   std::uint64_t seq_ = 0;
+  std::uint64_t popped_ = 0;
 };
 
 }  // namespace mxsim::model

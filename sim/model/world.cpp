@@ -216,6 +216,7 @@ std::uint64_t World::submitted() const { return impl_->submitted; }
 std::uint64_t World::delivered() const { return impl_->delivered; }
 std::uint64_t World::bounced() const { return impl_->bounced; }
 std::uint64_t World::in_flight() const { return impl_->in_flight(); }
+std::uint64_t World::events() const { return impl_->queue.popped(); }
 const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
 
 int World::concurrency_window(std::uint32_t group, std::uint32_t mta, std::string_view domain) const {
