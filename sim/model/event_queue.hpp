@@ -8,8 +8,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <utility>
+#include <limits>
 #include <vector>
 
 #include "model/observer.hpp"
@@ -93,16 +94,19 @@ class EventQueue {
     push(e);
   }
 
-  bool empty() const { return soon_.empty() && retries_.empty(); }
+  bool empty() const { return current_.empty() && in_ring_ == 0 && far_.empty(); }
   // The earliest event (not empty()).
-  const Event& top() const { return first().top(); }
+  const Event& top() {
+    if (current_.empty()) advance();
+    return current_.top();
+  }
   // Takes the earliest event if it happens at or before `t`.
   bool pop_until(double t, Event& out) {
     if (empty()) return false;
-    auto& queue = first();
-    if (queue.top().time > t) return false;
-    out = queue.top();
-    queue.pop();
+    if (current_.empty()) advance();
+    if (current_.top().time > t) return false;
+    out = current_.top();
+    current_.pop();
     ++popped_;
     return true;
   }
@@ -157,6 +161,49 @@ class EventQueue {
     std::vector<Event> items_;
   };
 
+  // A calendar of time buckets kWidth seconds wide. `current_` is a heap of
+  // every event in buckets up to `bucket_`; the ring holds, unsorted, the
+  // events of the next kRing - 1 buckets; `far_` the rest. A bucket is
+  // sorted only when the clock reaches it, so a push costs a heap of one
+  // bucket's events rather than of all. Buckets partition time (floor is
+  // monotone), so the earliest event is always in `current_` once it is filled.
+  static constexpr double kWidth = 0.25;
+  static constexpr std::int64_t kRing = 256;  // 64 s: sessions and timeouts; retries wait in far_
+  static std::int64_t bucket_of(double time) {
+    const double b = std::floor(time / kWidth);
+    return b < 9e18 ? static_cast<std::int64_t>(b) : std::numeric_limits<std::int64_t>::max();
+  }
+  void push(const Event& e) {
+    const auto b = bucket_of(e.time);
+    if (b <= bucket_) return current_.push(e);
+    if (b - bucket_ < kRing) {
+      ring_[static_cast<std::size_t>(b % kRing)].push_back(e);
+      ++in_ring_;
+      return;
+    }
+    far_.push(e);
+  }
+  // `current_` is empty: the clock moves to the next bucket holding events.
+  void advance() {
+    std::int64_t next = std::numeric_limits<std::int64_t>::max();
+    if (!far_.empty()) next = bucket_of(far_.top().time);
+    if (in_ring_ > 0)
+      for (std::int64_t b = bucket_ + 1; b < bucket_ + kRing && b < next; ++b)
+        if (!ring_[static_cast<std::size_t>(b % kRing)].empty()) {
+          next = b;
+          break;
+        }
+    bucket_ = next;
+    auto& slot = ring_[static_cast<std::size_t>(next % kRing)];
+    for (const auto& e : slot) current_.push(e);
+    in_ring_ -= slot.size();
+    slot.clear();
+    while (!far_.empty() && bucket_of(far_.top().time) <= bucket_) {
+      current_.push(far_.top());
+      far_.pop();
+    }
+  }
+
   // Other events' keys have the top bit set; a state change's key is what it
   // concerns (servers first, then faults by index), then its push order.
   static constexpr std::uint64_t kLater = std::uint64_t{1} << 63;
@@ -174,20 +221,11 @@ class EventQueue {
     e.ok = false;
     return e;
   }
-  // Retries wait minutes to hours and are many when servers are down:
-  // keeping them apart keeps the busy queue small and in cache.
-  void push(const Event& e) {
-    (e.kind == EventKind::attempt || e.kind == EventKind::retry ? retries_ : soon_).push(e);
-  }
-  const Heap& first() const {
-    if (retries_.empty()) return soon_;
-    if (soon_.empty()) return retries_;
-    return later(soon_.top(), retries_.top()) ? retries_ : soon_;
-  }
-  Heap& first() { return const_cast<Heap&>(std::as_const(*this).first()); }
-
-  Heap soon_;
-  Heap retries_;
+  Heap current_;
+  std::vector<std::vector<Event>> ring_ = std::vector<std::vector<Event>>(kRing);
+  std::size_t in_ring_ = 0;
+  Heap far_;
+  std::int64_t bucket_ = -1;  // times start at 0
   std::uint64_t seq_ = 0;
   std::uint64_t popped_ = 0;
 };
