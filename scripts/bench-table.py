@@ -4,11 +4,12 @@
     mxsim_bench --benchmark_filter='BM_(Model|Engine|EngineNetwork)/1000000/|BM_Backlog' \\
         --benchmark_out=new.json --benchmark_out_format=json
     scripts/bench-table.py new.json                      # print the table
-    scripts/bench-table.py new.json --old old.json       # with a column for an older binary
+    scripts/bench-table.py new1.json new2.json --old old1.json old2.json   # with the older binary's column
     scripts/bench-table.py new.json --old old.json --readme README.md   # rewrite the table in place
 
-With --repetitions, Google Benchmark writes one row per repetition: the
-table shows the median of them (and the range when there are several).
+With --benchmark_repetitions, or several files (runs of the old and new
+binaries interleaved), the table shows the median of the rows of one
+benchmark (and the range of msgs/s when there are several).
 With --readme the table between the lines `<!-- bench-table:begin -->` and
 `<!-- bench-table:end -->` is replaced; nothing else in the file changes.
 """
@@ -31,11 +32,16 @@ LABELS = [
 ]
 
 
-def load(path):
-    """{(benchmark, N): [row, ...]} from one JSON file (repetitions kept apart)."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+def load(paths):
+    """{(benchmark, N): [row, ...]} from JSON files (repetitions and files kept apart)."""
     runs = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            runs = add_rows(runs, json.load(f))
+    return runs
+
+
+def add_rows(runs, data):
     for b in data.get("benchmarks", []):
         if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
             continue
@@ -105,13 +111,13 @@ def table(new, old):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("new", help="mxsim_bench --benchmark_out JSON of the binary measured")
-    p.add_argument("--old", help="the same from an older binary, run side by side")
+    p.add_argument("new", nargs="+", help="mxsim_bench --benchmark_out JSON files of the binary measured")
+    p.add_argument("--old", nargs="+", help="the same from an older binary, run side by side")
     p.add_argument("--readme", help="replace the table between the bench-table markers of this file")
     args = p.parse_args()
     new = load(args.new)
     if not new:
-        sys.exit(f"bench-table: {args.new}: no whole-run benchmark rows")
+        sys.exit(f"bench-table: {' '.join(args.new)}: no whole-run benchmark rows")
     text = table(new, load(args.old) if args.old else None)
     if not args.readme:
         sys.stdout.write(text)
