@@ -494,7 +494,7 @@ void World::Impl::defer(std::uint32_t slot, double now) {
   // Sendmail: the queue run that picks it up is a process of its own.
   const double period = mta::timer_period(profile);
   if (period > 0) m.process = 1 + static_cast<std::uint64_t>(std::llround((next - mta.phase) / period));
-  const auto parked = waiting.allocate();
+  const auto parked = waiting_slab.allocate();
   queue.push_message(next, EventKind::retry, parked, 0);
   release_delivery(slot, now);
   park(slot, parked);

@@ -98,7 +98,7 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
 // attempt reads; any event still queued for its old slot is stale.
 void World::Impl::park(std::uint32_t slot, std::uint32_t parked) {
   auto& m = slab[slot];
-  auto& w = waiting[parked];
+  auto& w = waiting_slab[parked];
   w.submitted = m.submitted;
   w.retry_submitted = m.retry.submitted;
   w.first_failure = m.retry.first_failure;
@@ -119,7 +119,7 @@ void World::Impl::park(std::uint32_t slot, std::uint32_t parked) {
 std::uint32_t World::Impl::unpark(std::uint32_t parked) {
   const auto slot = slab.allocate();
   auto& m = slab[slot];
-  const auto& w = waiting[parked];
+  const auto& w = waiting_slab[parked];
   m.submitted = w.submitted;
   m.retry = mta::RetryState{.submitted = w.retry_submitted,
                             .first_failure = w.first_failure,
@@ -136,7 +136,7 @@ std::uint32_t World::Impl::unpark(std::uint32_t parked) {
   m.waiting_retry = true;
   m.holds_delivery = false;
   m.feedback = Feedback::none;
-  waiting.release(parked);
+  waiting_slab.release(parked);
   return slot;
 }
 
@@ -238,7 +238,7 @@ double run_standalone(World& world) {
 
 bool World::conserved() const {
   const auto& w = *impl_;
-  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live() + w.waiting.live();
+  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live() + w.waiting_slab.live();
 }
 
 }  // namespace mxsim::model
