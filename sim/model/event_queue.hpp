@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 #include "model/observer.hpp"
@@ -169,9 +168,12 @@ class EventQueue {
   // monotone), so the earliest event is always in `current_` once it is filled.
   static constexpr double kWidth = 0.25;
   static constexpr std::int64_t kRing = 256;  // 64 s: sessions and timeouts; retries wait in far_
+  // Times past 10^18 s (an infinite one) share the last bucket, far enough
+  // from the int64 limit that bucket arithmetic cannot overflow.
+  static constexpr std::int64_t kLastBucket = std::int64_t{4} * 1000000000000000000;
   static std::int64_t bucket_of(double time) {
     const double b = std::floor(time / kWidth);
-    return b < 9e18 ? static_cast<std::int64_t>(b) : std::numeric_limits<std::int64_t>::max();
+    return b < static_cast<double>(kLastBucket) ? static_cast<std::int64_t>(b) : kLastBucket;
   }
   void push(const Event& e) {
     const auto b = bucket_of(e.time);
@@ -185,7 +187,7 @@ class EventQueue {
   }
   // `current_` is empty: the clock moves to the next bucket holding events.
   void advance() {
-    std::int64_t next = std::numeric_limits<std::int64_t>::max();
+    std::int64_t next = kLastBucket;
     if (!far_.empty()) next = bucket_of(far_.top().time);
     if (in_ring_ > 0)
       for (std::int64_t b = bucket_ + 1; b < bucket_ + kRing && b < next; ++b)

@@ -23,6 +23,8 @@ inline constexpr std::uint32_t kNoServer = ~std::uint32_t{0};
 // greylisting and 5xx included, is positive feedback.
 enum class Feedback : std::uint8_t { none, success, site_failure };
 
+// Between attempts a message is a WaitingMessage (below): a field that must
+// outlive a retry goes there too, copied by World::Impl::park and unpark.
 struct Message {
   std::uint32_t token = 0;
   std::uint32_t group = 0;         // of the MTA holding it now
