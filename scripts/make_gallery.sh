@@ -50,6 +50,22 @@ rm -rf results/runs/slow-start
 "$python" scripts/plot_sweep.py results/sweeps/failover-backup-size.csv --y delivery_p99_s --logy \
   -o "$gallery/sweep-failover-backup-size.png"
 
+# The README walk-through's sizing question (step 7), on the walk-through's own file.
+rm -rf results/size/mydomain && mkdir -p results/size
+"$python" - <<'PY'
+import sys
+sys.path.insert(0, "tests/integration")
+import test_readme
+text = {}
+for kind, name, block in test_readme.steps("README.md"):
+    if kind in ("write", "append") and name == "mydomain.yaml":
+        text[name] = (text.get(name, "") if kind == "append" else "") + block
+open("results/size/mydomain.yaml", "w").write(text["mydomain.yaml"])
+PY
+"$mxsim" size results/size/mydomain.yaml --vary servers.mx2.example.org.sessions --range 1..20 --integer \
+  --target 'delivery.p99 <= 35s' --jobs 2 --out results/size/mydomain
+"$python" scripts/plot_size.py results/size/mydomain --logy -o "$gallery/size-mydomain.png"
+
 # The policy comparison, when `mxsim compare` has written its results (results/README.md).
 shopt -s nullglob
 for csv in results/compare/*-intervals.csv; do

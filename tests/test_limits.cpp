@@ -60,7 +60,7 @@ TEST(Limits, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(limits.platform_hosts, 100'000u);
   EXPECT_EQ(limits.trace_bytes, std::uint64_t{4} << 30);
   EXPECT_EQ(limits.runs, 10'000u);
-  EXPECT_EQ(mxsim::scenario::limit_table().size(), 12u);
+  EXPECT_EQ(mxsim::scenario::limit_table().size(), 13u);
 }
 
 TEST(Limits, SetLimit) {

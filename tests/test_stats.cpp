@@ -121,7 +121,9 @@ TEST(AppliedEvents, HeardWindowsAndScheduledOnesClippedAtTheEnd) {
   AppliedEvents applied(s);
   applied.fault_began(100, 0);
   applied.fault_began(120, 2);
-  const auto windows = applied.windows(220);  // the refuse window is still open; down is the engine's
+  const auto all = applied.windows(220);  // the refuse window is still open; down is the engine's
+  EXPECT_EQ(all.more, 0u);
+  const auto& windows = all.listed;
   ASSERT_EQ(windows.size(), 4u);
   EXPECT_EQ(windows[0].fault, "down");
   EXPECT_DOUBLE_EQ(windows[0].start_s, 10);
@@ -135,6 +137,36 @@ TEST(AppliedEvents, HeardWindowsAndScheduledOnesClippedAtTheEnd) {
   EXPECT_TRUE(windows[3].until_end);
   ASSERT_EQ(applied.zone_changes().size(), 1u);
   EXPECT_DOUBLE_EQ(applied.zone_changes()[0].at_s, 120);
+}
+
+// A periodic fault over a long run: the first kListedWindows windows in
+// order of start, the others counted, heard ones and scheduled ones alike.
+TEST(AppliedEvents, ListsTheFirstWindowsAndCountsTheRest) {
+  scenario::Scenario s;
+  auto& down = s.events.emplace_back();  // the engine's: from the schedule
+  down.fault = scenario::Fault::down;
+  down.target = "mx1";
+  down.length = 0.5;
+  down.every = 1.0;
+  auto& refuse = s.events.emplace_back();  // the model's: heard
+  refuse.fault = scenario::Fault::refuse;
+  refuse.target = "mx2";
+  refuse.at = 0.25;
+  refuse.length = 0.5;
+  refuse.every = 1.0;
+  AppliedEvents applied(s);
+  const double end = 1e6;  // 10^6 windows of each
+  for (double t = 0.25; t < end; t += 1.0) {
+    applied.fault_began(t, 1);
+    applied.fault_ended(t + 0.5, 1);
+  }
+  const auto w = applied.windows(end);
+  ASSERT_EQ(w.listed.size(), AppliedEvents::kListedWindows);
+  EXPECT_EQ(w.listed.size() + w.more, 2'000'000u);
+  EXPECT_EQ(w.listed[0].event, 0u);
+  EXPECT_DOUBLE_EQ(w.listed[1].start_s, 0.25);
+  EXPECT_DOUBLE_EQ(w.listed[1].end_s, 0.75);
+  EXPECT_DOUBLE_EQ(w.listed.back().start_s, 499.25);
 }
 
 }  // namespace

@@ -50,8 +50,13 @@ const nlohmann::json& server(const nlohmann::json& j, const std::string& host) {
   throw std::runtime_error("no server " + host);
 }
 
+// Where a test times each message's own connections, Postfix's idle
+// connection cache is off: a message over a cached connection pays fewer
+// round trips and may skip the primary (smtp_reuse_nexthop).
+constexpr const char* kNoIdleCache = ", overrides: {connection_cache_time: 0}";
+
 TEST(World, HealthyPrimaryTakesEverything) {
-  const auto j = run_model(failover("postfix", ""));
+  const auto j = run_model(failover("postfix", "", kNoIdleCache));
   const auto n = j["messages"]["submitted"].get<std::uint64_t>();
   EXPECT_GT(n, 3000u);
   EXPECT_EQ(j["messages"]["delivered"], n);
@@ -75,7 +80,8 @@ TEST(World, DownPrimaryCostsTheConnectTimeout) {
 }
 
 TEST(World, RefusedPrimaryFailsAtOnce) {
-  const auto j = run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: refuse}\n"));
+  const auto j = run_model(
+      failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: refuse}\n", kNoIdleCache));
   EXPECT_EQ(server(j, "mailhost1.example.com")["refused"], j["messages"]["submitted"]);
   // One round trip for the RST, then the backup's session.
   EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.1 + 1.5, 1e-6);
@@ -83,7 +89,8 @@ TEST(World, RefusedPrimaryFailsAtOnce) {
 
 TEST(World, TempfailingPrimaryMovesOnAfterTheGreeting) {
   const auto j =
-      run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: tempfail}\n"));
+      run_model(failover("postfix", "events:\n  - {at: 0s, target: mailhost1.example.com, fault: tempfail}\n",
+                         kNoIdleCache));
   const auto& primary = server(j, "mailhost1.example.com");
   EXPECT_EQ(primary["tempfail"], j["messages"]["submitted"]);
   EXPECT_EQ(primary["busy_tempfail"], 0);
@@ -274,7 +281,12 @@ TEST(World, RejectAtTheGreetingBouncesUnderEximAndMovesOnUnderPostfix) {
     const auto j = run_model(rejecting_primary(profile, ", at: greeting"));
     EXPECT_EQ(j["bounces"]["rejected"], 0) << profile;
     EXPECT_EQ(server(j, "mailhost2.example.com")["accepted"], j["messages"]["submitted"]) << profile;
-    EXPECT_EQ(server(j, "mailhost1.example.com")["rejected"], j["messages"]["submitted"]) << profile;
+    // Postfix's cached connections and OpenSMTPD's sessions to the backup
+    // carry later messages, which then never meet the primary.
+    if (profile != "sendmail")
+      EXPECT_GT(server(j, "mailhost1.example.com")["rejected"].get<int>(), 0) << profile;
+    else
+      EXPECT_EQ(server(j, "mailhost1.example.com")["rejected"], j["messages"]["submitted"]) << profile;
   }
 }
 
@@ -283,7 +295,8 @@ TEST(World, AGreetingRejectCostsTwoRoundTrips) {
   const auto j = run_model(std::string("duration: 1h\n") + kZone +
                            "servers:\n  mailhost1.example.com: {reject: {fraction: 1, at: greeting}}\n"
                            "  mailhost2.example.com: {service: 1s}\n"
-                           "senders:\n  - {name: s, mtas: 4, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com}\n");
+                           "senders:\n  - {name: s, mtas: 4, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com, "
+                           "overrides: {connection_cache_time: 0}}\n");
   EXPECT_NEAR(j["latency_s"]["first_hop"]["mean"].get<double>(), 0.2 + 1.5, 1e-6);
 }
 
@@ -420,7 +433,8 @@ struct Tally final : Observer {
 
 TEST(World, ObserverHearsEveryAttemptEndAndMessageFateInTimeOrder) {
   const auto scenario = scenario::load_text(
-      failover("postfix", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n"),
+      failover("postfix", "events:\n  - {at: 10m, for: 10m, target: mailhost1.example.com, fault: down}\n",
+               kNoIdleCache),
       "test.yaml");
   RoundTripSessions sessions;
   World world(scenario, {.seed = 3}, sessions);
@@ -461,6 +475,57 @@ TEST(World, NetworkScenarioNeedsNetworkSessions) {
                                             "test.yaml");
   RoundTripSessions sessions;
   EXPECT_THROW(World(scenario, {.seed = 1}, sessions), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mxsim::model
+
+namespace mxsim::model {
+namespace {
+
+scenario::Event down_event(double at, double length, std::optional<double> every) {
+  scenario::Event e;
+  e.at = at;
+  e.length = length;
+  e.every = every;
+  return e;
+}
+
+// Overlapping and touching windows join; a periodic event's windows come
+// one at a time: a year of `every: 1s` costs nothing until it is read.
+TEST(MergedWindows, JoinsWindowsInOrderAndGeneratesThemOnUse) {
+  const auto once = down_event(5, 10, std::nullopt);          // 5-15
+  const auto periodic = down_event(0, 2, 4.0);                // 0-2, 4-6, 8-10, 12-14, 16-18, ...
+  const auto touching = down_event(18, 1, std::nullopt);      // 18-19 touches 16-18
+  MergedWindows merged({&once, &periodic, &touching}, 365.0 * 86400);
+  std::vector<DownWindow> got;
+  DownWindow w;
+  for (int i = 0; i < 4 && merged.next(w); ++i) got.push_back(w);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_DOUBLE_EQ(got[0].start, 0);
+  EXPECT_DOUBLE_EQ(got[0].end, 2);
+  EXPECT_DOUBLE_EQ(got[1].start, 4);
+  EXPECT_DOUBLE_EQ(got[1].end, 15);
+  EXPECT_DOUBLE_EQ(got[2].start, 16);
+  EXPECT_DOUBLE_EQ(got[2].end, 19);
+  EXPECT_DOUBLE_EQ(got[3].start, 20);
+  // The last window starts before the bound.
+  MergedWindows bounded({&periodic}, 10);
+  std::size_t n = 0;
+  while (bounded.next(w)) ++n;
+  EXPECT_EQ(n, 3u);
+  EXPECT_DOUBLE_EQ(w.start, 8);
+}
+
+TEST(MergedWindows, AWindowThatNeverEndsSwallowsTheRest) {
+  const auto forever = down_event(3, std::numeric_limits<double>::infinity(), std::nullopt);
+  const auto periodic = down_event(0, 1, 1.0);
+  MergedWindows merged({&forever, &periodic}, 1e12);
+  DownWindow w;
+  ASSERT_TRUE(merged.next(w));
+  EXPECT_DOUBLE_EQ(w.start, 0);
+  EXPECT_DOUBLE_EQ(w.end, std::numeric_limits<double>::infinity());
+  EXPECT_FALSE(merged.next(w));
 }
 
 }  // namespace

@@ -23,6 +23,8 @@
 #include "app/output.hpp"
 #include "engine/engine.hpp"
 #include "report/writers.hpp"
+#include "scenario/memory.hpp"
+#include "scenario/topology.hpp"
 #include "scenario/scenario.hpp"
 #include "selection/policy.hpp"
 
@@ -56,6 +58,20 @@ std::uint64_t parse_seed(const std::string& text) {
 
 // SimGrid writes the Paje trace to PATH.tmp itself (following links) and
 // renames it onto PATH: only a regular file path can take that.
+// Refuses, before anything is written, a run whose estimated peak memory is
+// above the `memory` limit.
+void check_memory(const std::string& path, const scenario::Scenario& scenario, const scenario::Limits& limits,
+                  bool paje) {
+  const auto db = scenario::build_zone(scenario);
+  const scenario::Topology topology(scenario, db);
+  const double bytes = scenario::estimate_memory(scenario, topology, paje).total();
+  if (bytes <= static_cast<double>(limits.memory)) return;
+  throw util::InputError(util::Location{path, 1, 1},
+                         fmt::format("the run would need about {:.0f} MiB at its peak (mxsim validate --estimate "
+                                     "itemizes it), more than {}",
+                                     bytes / (1024.0 * 1024.0), scenario::limit_note(limits, "memory")));
+}
+
 void check_paje_path(const std::string& paje) {
   struct stat st {};
   if (paje == "-" || (::stat(paje.c_str(), &st) == 0 && !S_ISREG(st.st_mode)))
@@ -170,6 +186,7 @@ int run_command(const std::vector<std::string>& args) {
   if (vm.count("selection"))
     for (auto& group : scenario.senders) group.selection = policy;
   check_paths(scenario_path, scenario, out_dir, trace_path, paje_path);
+  check_memory(scenario_path, scenario, limit_values, !paje_path.empty());
   std::optional<DirectoryLock> lock;
   if (!out_dir.empty()) {
     fs::create_directories(out_dir);

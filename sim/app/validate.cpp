@@ -12,7 +12,10 @@
 #include "app/command.hpp"
 #include "dns/lint.hpp"
 #include "lint/scenario_lint.hpp"
+#include "scenario/cost.hpp"
+#include "scenario/memory.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/topology.hpp"
 
 namespace po = boost::program_options;
 
@@ -38,6 +41,23 @@ nlohmann::json finding_json(const dns::Finding& f) {
           {"severity", f.severity}, {"message", f.message}, {"rfc", f.rfc},            {"facts", facts}};
 }
 
+// One line a scenario: "PATH: estimate: N messages, about S s, peak memory
+// M MiB (process ..., messages ..., ...); limit memory=L MiB: within|above".
+void print_estimate(const std::string& path, const scenario::Scenario& scenario, const dns::ZoneDb& db,
+                    const scenario::Limits& limits, bool paje) {
+  const scenario::Topology topology(scenario, db);
+  const auto m = scenario::estimate_memory(scenario, topology, paje);
+  const auto cost = scenario::estimate_run(scenario);
+  constexpr double kMiB = 1024.0 * 1024.0;
+  const double budget = static_cast<double>(limits.memory);
+  fmt::print("{}: estimate: {:.0f} messages, about {:.3g} s, peak memory {:.1f} MiB (process {:.1f}, messages {:.1f}, "
+             "mtas {:.1f}, resolvers {:.1f}, actors {:.1f}, periodic {:.1f}, reports {:.1f}); limit memory={:.0f} MiB: "
+             "{}\n",
+             path, cost.messages, cost.seconds, m.total() / kMiB, m.process / kMiB, m.messages / kMiB, m.mtas / kMiB,
+             m.resolvers / kMiB, m.actors / kMiB, m.periodic / kMiB, m.reports / kMiB, budget / kMiB,
+             m.total() <= budget ? "within" : "above");
+}
+
 int validate_command(const std::vector<std::string>& args) {
   po::options_description options("mxsim validate SCENARIO... [options]\n\nCheck scenario files and the MX data of "
                                   "their zones without running them.\n\noptions");
@@ -51,7 +71,10 @@ int validate_command(const std::vector<std::string>& args) {
       "format", po::value<std::string>(&format)->default_value("text"),
       "text (one finding per line, file:line:column: severity: [check] message) or json (a list of findings)")(
       "limit", po::value<std::vector<std::string>>(&limit_args),
-      "NAME=VALUE: raise a limit on what a scenario may ask for (repeatable; see mxsim run --help)");
+      "NAME=VALUE: raise a limit on what a scenario may ask for (repeatable; see mxsim run --help)")(
+      "estimate", "also print each scenario's estimated run: messages, wall time and peak memory (virtual, "
+      "itemized), against the memory limit `run` applies (text format only)")(
+      "paje", "with --estimate: as for a run with --paje");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::vector<std::string>>(&paths));
   po::options_description all;
@@ -77,11 +100,14 @@ int validate_command(const std::vector<std::string>& args) {
   if (threshold == 0) throw po::error(fmt::format("--fail-on must be error, warning or notice, not \"{}\"", fail_on));
 
   const auto limits = scenario::parse_limits(limit_args);
+  const bool estimate = vm.count("estimate") > 0;
+  if (estimate && format != "text") throw po::error("--estimate prints text: use it with --format text");
   auto findings_json = nlohmann::json::array();
   std::size_t count = 0, failing = 0;
   for (const auto& path : paths) {
     const auto scenario = scenario::load_file(path, limits);
     const auto db = scenario::build_zone(scenario);
+    if (estimate) print_estimate(path, scenario, db, limits, vm.count("paje") > 0);
     for (const auto& f : lint::lint_scenario(scenario, db)) {
       ++count;
       if (severity_rank(f.severity) >= threshold) ++failing;

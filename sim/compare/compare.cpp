@@ -148,12 +148,16 @@ const std::vector<MetricColumn>& metric_columns() {
   return columns;
 }
 
-double t_975(int dof) {
-  if (dof < 1) return std::numeric_limits<double>::quiet_NaN();
-  return boost::math::quantile(boost::math::students_t_distribution<double>(dof), 0.975);
+double t_975(int dof) { return t_two_sided(0.95, dof); }
+
+double t_two_sided(double confidence, int dof) {
+  if (dof < 1 || !(confidence > 0 && confidence < 1)) return std::numeric_limits<double>::quiet_NaN();
+  // 0.95 written as its quantile, so that compare's intervals keep their exact bits.
+  const double p = confidence == 0.95 ? 0.975 : (1 + confidence) / 2;
+  return boost::math::quantile(boost::math::students_t_distribution<double>(dof), p);
 }
 
-Interval mean_interval(std::span<const double> values) {
+Interval mean_interval(std::span<const double> values, double confidence) {
   Interval out;
   out.n = values.size();
   if (values.empty()) return out;
@@ -169,7 +173,7 @@ Interval mean_interval(std::span<const double> values) {
   out.sd = std::sqrt(squares / static_cast<double>(values.size() - 1));
   // Equal values leave rounding noise in the sum of squares: no spread at all.
   if (out.sd < 1e-12 * std::max(1.0, std::fabs(out.mean))) out.sd = 0;
-  out.half_width = t_975(static_cast<int>(values.size()) - 1) * out.sd / std::sqrt(static_cast<double>(values.size()));
+  out.half_width = t_two_sided(confidence, static_cast<int>(values.size()) - 1) * out.sd / std::sqrt(static_cast<double>(values.size()));
   return out;
 }
 

@@ -63,14 +63,18 @@ struct Comparison {
 // 97.5% quantile of Student's t with `dof` degrees of freedom (Boost.Math):
 // the two-sided 95% interval. NaN below one degree of freedom.
 double t_975(int dof);
+// The same for any two-sided confidence level in (0, 1): the (1 + confidence)/2
+// quantile. NaN below one degree of freedom or outside (0, 1).
+double t_two_sided(double confidence, int dof);
 
 struct Interval {
   double mean = 0;
   double sd = 0;          // sample standard deviation; NaN with fewer than two values
-  double half_width = 0;  // of the 95% interval; NaN with fewer than two values
+  double half_width = 0;  // of the interval (95% unless asked); NaN with fewer than two values
   std::size_t n = 0;
 };
-Interval mean_interval(std::span<const double> values);
+// The mean with its two-sided Student-t interval at `confidence`.
+Interval mean_interval(std::span<const double> values, double confidence = 0.95);
 
 // What a paired difference shows, from its interval: "lower" or "higher"
 // when the interval excludes 0 (the markdown table calls a lower delivery

@@ -92,15 +92,16 @@ void watch_states(const Platform& platform, Activities& activities, model::World
 }
 
 // Link faults in time order (a platform file's links take no profiles).
-void start_link_faults(const Platform& platform) {
+void start_link_faults(Platform& platform) {
   if (platform.link_changes.empty()) return;
   sg4::Actor::create("link-faults", platform.driver, [&platform] {
-    for (const auto& change : platform.link_changes) {
+    LinkChanges::Change change{};
+    while (platform.link_changes.next(change)) {
       sg4::this_actor::sleep_until(change.time);
       switch (change.kind) {
-        case Platform::LinkChange::Kind::off: change.link->turn_off(); break;
-        case Platform::LinkChange::Kind::on: change.link->turn_on(); break;
-        case Platform::LinkChange::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
+        case LinkChanges::Change::Kind::off: change.link->turn_off(); break;
+        case LinkChanges::Change::Kind::on: change.link->turn_on(); break;
+        case LinkChanges::Change::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
       }
     }
   })->daemonize();  // ends with the run
@@ -114,7 +115,7 @@ struct Drive {
 // The model's actor: sleeps until the model's next event (or an activity's
 // end), lets the model run up to then, until every message has ended or
 // the horizon is reached. Checks the stop flag and reports progress.
-void start_world(const Platform& platform, Activities& activities, model::World& world, bool network,
+void start_world(Platform& platform, Activities& activities, model::World& world, bool network,
                  const Options& options, Drive& drive) {
   sg4::Actor::create("world", platform.driver, [&, network] {
     int* never = nullptr;
@@ -136,11 +137,11 @@ void start_world(const Platform& platform, Activities& activities, model::World&
     // Conservative look-ahead (fast sessions): between two host state
     // changes SimGrid has nothing to tell the model, so the model runs its
     // own events up to the next change without waking SimGrid; at a change
-    // SimGrid advances, its state-change signal reaches the model, and the
-    // model's same-instant rule puts it before any attempt at that time.
-    const auto& changes = platform.host_changes;
-    std::size_t next_change = 0;
-    double synced = -model::World::kNever;  // SimGrid has applied every change up to this time
+    // SimGrid advances, the change reaches the model, and the model's
+    // same-instant rule puts it before any attempt at that time.
+    auto& changes = platform.host_changes;
+    std::unordered_map<const sg4::Host*, std::vector<std::uint32_t>> servers_on;
+    for (std::uint32_t s = 0; s < platform.servers.size(); ++s) servers_on[platform.servers[s]].push_back(s);
     // The stop flag is one relaxed load: looked at every step, so that a
     // signal acts after the step under way, whatever it costs. The wall
     // clock costs more than a cheap step: it is read every `stride` steps,
@@ -173,17 +174,21 @@ void start_world(const Platform& platform, Activities& activities, model::World&
       next = std::min(next, horizon);
       const double now = sg4::Engine::get_clock();
       if (!network) {
-        while (next_change < changes.size() && changes[next_change] <= synced) ++next_change;
-        const double barrier = next_change < changes.size() ? changes[next_change] : model::World::kNever;
-        if (next < barrier && next < horizon) {
+        if (next < changes.next_time() && next < horizon) {
           world.run_until(next);
           drive.end = next;
           continue;
         }
-        // A change at or before `next`: SimGrid goes there first (a zero
-        // wait at the current instant lets it apply a change due now).
+        // A change at or before `next`: SimGrid's clock goes there, and the
+        // changes up to it reach the model, in time order, before any
+        // attempt at that instant.
         sleep_until(next, now);
-        synced = next;
+        double when = 0;
+        const sg4::Host* host = nullptr;
+        bool up = false;
+        while (changes.take_until(next, when, host, up))
+          if (auto it = servers_on.find(host); it != servers_on.end())
+            for (auto s : it->second) world.set_server_state(s, up, when);
       } else if (next > now && !sleep_until(next, now)) {
         continue;
       }

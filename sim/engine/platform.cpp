@@ -7,29 +7,17 @@
 #include <map>
 
 #include <fmt/format.h>
-#include <simgrid/kernel/ProfileBuilder.hpp>
 
 #include "util/error.hpp"
 
 namespace mxsim::engine {
 namespace {
 
-using simgrid::kernel::profile::ProfileBuilder;
 using Window = model::DownWindow;
 
 // Stand-in for "no limit" on the fat pipe that carries a pair's latency: a
 // petabyte per second never constrains a transfer.
 constexpr double kUnlimitedBandwidth = 1e15;
-
-// "t 0 / t 1" lines: off during each window.
-std::string state_profile(const std::vector<Window>& windows) {
-  std::string text;
-  for (const auto& w : windows) {
-    text += fmt::format("{:.17g} 0\n", w.start);
-    if (std::isfinite(w.end)) text += fmt::format("{:.17g} 1\n", w.end);
-  }
-  return text;
-}
 
 struct Builder {
   sg4::Engine& engine;
@@ -159,21 +147,18 @@ struct Builder {
   // `down` events: host state profiles (one host may carry several servers).
   void host_faults() {
     const double bound = world.time_bound();
-    std::map<sg4::Host*, std::vector<Window>> windows;
+    std::map<sg4::Host*, std::vector<const scenario::Event*>> events;
     for (std::uint32_t s = 0; s < platform.servers.size(); ++s)
-      for (const auto& w : world.down_windows(s, bound)) windows[platform.servers[s]].push_back(w);
+      for (const auto* e : world.down_events(s)) events[platform.servers[s]].push_back(e);
     int n = 0;
-    for (auto& [host, list] : windows) {
-      const auto merged = model::merge_windows(list);
-      for (const auto& w : merged) {
-        platform.host_changes.push_back(w.start);
-        if (std::isfinite(w.end)) platform.host_changes.push_back(w.end);
-      }
-      host->set_state_profile(ProfileBuilder::from_string(fmt::format("down-{}", n++), state_profile(merged), -1));
+    for (auto& [host, list] : events) {
+      model::MergedWindows probe(list, bound);
+      if (Window first; !probe.next(first)) continue;  // every window after the run
+      if (network)
+        host->set_state_profile(host_profile(fmt::format("down-{}", n++), model::MergedWindows(list, bound)));
+      else
+        platform.host_changes.add(host, model::MergedWindows(list, bound));
     }
-    std::sort(platform.host_changes.begin(), platform.host_changes.end());
-    platform.host_changes.erase(std::unique(platform.host_changes.begin(), platform.host_changes.end()),
-                                platform.host_changes.end());
   }
 
   std::vector<sg4::Link*> links_named(const scenario::Event& e) const {
@@ -186,30 +171,19 @@ struct Builder {
 
   // Link `down` and `degrade` events: changes for the faults actor.
   void link_faults() {
-    using Change = Platform::LinkChange;
     const double bound = world.time_bound();
-    std::map<sg4::Link*, std::vector<Window>> down;
+    std::map<sg4::Link*, std::vector<const scenario::Event*>> down;
     for (const auto& e : scenario.events) {
       if (!e.on_link) continue;
-      for (auto* link : links_named(e))
-        for (const auto& w : model::event_windows(e, bound)) {
-          if (e.fault != scenario::Fault::degrade) {
-            down[link].push_back(w);
-            continue;
-          }
-          const double nominal = link->get_bandwidth();
-          platform.link_changes.push_back({w.start, link, Change::Kind::bandwidth, nominal * e.factor});
-          if (std::isfinite(w.end)) platform.link_changes.push_back({w.end, link, Change::Kind::bandwidth, nominal});
+      for (auto* link : links_named(e)) {
+        if (e.fault != scenario::Fault::degrade) {
+          down[link].push_back(&e);
+          continue;
         }
-    }
-    for (auto& [link, list] : down)
-      for (const auto& w : model::merge_windows(list)) {
-        platform.link_changes.push_back({w.start, link, Change::Kind::off, 0});
-        if (std::isfinite(w.end)) platform.link_changes.push_back({w.end, link, Change::Kind::on, 0});
+        platform.link_changes.add_degrade(link, e, bound);
       }
-    // Ties: a link comes back before it goes down again, in a stable order.
-    std::stable_sort(platform.link_changes.begin(), platform.link_changes.end(),
-                     [](const Change& x, const Change& y) { return x.time < y.time; });
+    }
+    for (auto& [link, list] : down) platform.link_changes.add_down(link, model::MergedWindows(list, bound));
   }
 };
 

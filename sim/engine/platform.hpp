@@ -10,6 +10,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "engine/fault_schedule.hpp"
 #include "model/world.hpp"
 #include "scenario/scenario.hpp"
 
@@ -27,18 +28,14 @@ struct Platform {
 
   // Link faults in time order, applied by an actor (a platform file's links
   // are sealed: they take no profiles).
-  struct LinkChange {
-    double time;
-    sg4::Link* link;
-    enum class Kind : std::uint8_t { off, on, bandwidth } kind;
-    double bandwidth;
-  };
-  std::vector<LinkChange> link_changes;
+  LinkChanges link_changes;
 
-  // When some server's host goes down or comes back, in time order: under
-  // fast sessions nothing else on the SimGrid side can change the model, so
-  // the engine runs the model on its own up to the next of these instants.
-  std::vector<double> host_changes;
+  // Fast sessions: when some server's host goes down or comes back, in time
+  // order. Nothing else on the SimGrid side can change the model, so the
+  // engine runs the model on its own up to the next of these instants, and
+  // applies it there. (Network sessions: host state profiles, which fail
+  // the activities on the host.)
+  HostChanges host_changes;
 };
 
 // Builds the platform in the (not yet running) engine. Round-trip sessions

@@ -54,6 +54,12 @@ void World::Impl::dispatch(const Event& e) {
                e.time);
       }
       break;
+    case EventKind::idle_end:
+      if (slab.current(e.slot, e.token)) release_session(e.slot, e.server, e.time);
+      break;
+    case EventKind::relay_wake: relay_wake({e.slot, e.server}, e.time); break;
+    case EventKind::queue_run: queue_run(e.mta, e.time); break;
+    case EventKind::runner_step: runner_step(e.runner, e.time); break;
   }
 }
 
@@ -69,6 +75,7 @@ void World::Impl::schedule_arrival(std::uint32_t g, double now) {
 
 void World::Impl::end_message(std::uint32_t slot, double now) {
   ++slab[slot].token;  // any event still queued for this slot is now stale
+  runner_message_ended(slot, now, true);
   release_delivery(slot, now);
   slab.release(slot);
 }
@@ -127,6 +134,7 @@ void World::Impl::hand_over(std::uint32_t from, std::uint32_t to) {
 bool World::Impl::keeps_connection(std::uint32_t slot, double now) {
   const auto& m = slab[slot];
   const auto& profile = groups[m.group].profile;
+  if (profile.queue_runners) return runner_keeps(slot, now);  // queue_runner.cpp
   if (!profile.connection_reuse || !m.store_connection || !m.holds_delivery) return false;
   if (profile.connection_max_messages > 0 &&
       m.connection_messages >= static_cast<std::uint32_t>(profile.connection_max_messages))
@@ -146,6 +154,7 @@ void World::Impl::close_connection(std::uint32_t slot, std::uint32_t s, double n
   if (!m.connection_open) return;
   m.connection_open = false;
   observer->connection_closed(now, s, m.connection_messages);
+  if (m.limited) connection_gone(slot, s, now);
 }
 
 void World::Impl::arrive(std::uint32_t g, double now) {
@@ -166,6 +175,9 @@ void World::Impl::arrive(std::uint32_t g, double now) {
   m.waiting_retry = false;
   m.holds_delivery = false;
   m.process = kArrivalProcess | m.id;  // delivered at once by a process of its own
+  m.runner = kNoRunner;
+  m.queued = false;
+  m.wait_listed = false;
   m.bytes = group.size ? draw(*group.size, group.sizes) : 0;
   ++submitted;
   observer->submitted(now);
@@ -176,6 +188,7 @@ void World::Impl::arrive(std::uint32_t g, double now) {
 void World::Impl::attempt(std::uint32_t slot, double now) {
   auto& m = slab[slot];
   ++m.token;
+  m.targets.clear();  // until this attempt's resolution
   if (m.waiting_retry) {
     m.waiting_retry = false;
     observer->retry_started(now);
@@ -199,6 +212,7 @@ void World::Impl::attempt(std::uint32_t slot, double now) {
     m.store_connection = dest.select_caching(now);
   }
   m.feedback = Feedback::success;  // until a site failure says otherwise
+  warm(mta.resolver);
   auto& resolver = resolvers[mta.resolver];
   const auto queries = resolver.queries();
   const auto& r = resolver.resolve_mx(m.domain, now, faults.servfail_set());
@@ -241,6 +255,8 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
   const auto& profile = groups[m.group].profile;
   // smtp_reuse_session: a connection kept for this message is tried before any new one.
   if (m.kept_server != kNoServer) return reuse_session(slot, m.kept_server, now);
+  // An idle connection to the destination (connection_cache.cpp) comes before a new one.
+  if (m.cursor == 0 && m.reused_server == kNoServer && take_idle_connection(slot, now)) return;
   while (m.cursor < m.order.size()) {
     if (profile.session_limit > 0 && m.sessions_used >= static_cast<std::uint32_t>(profile.session_limit)) break;
     const auto server = m.targets[m.order[m.cursor++]].address;
@@ -266,6 +282,8 @@ void World::Impl::try_next(std::uint32_t slot, double now) {
                          profile.memory != mta::HostMemory::host_status || profile.host_status_directory)) {
       continue;  // host memory: not tried until its time
     }
+    if (mta::limits_connections(profile)) return limited_connect(slot, server, now);
+    if (take_cached(slot, server, now)) return reuse_session(slot, server, now);  // Sendmail's run cache
     return connect(slot, server, now);
   }
   all_failed(slot, now);
@@ -402,6 +420,7 @@ void World::Impl::release_session(std::uint32_t slot, std::uint32_t s, double no
     ++waiting.token;  // its backlog timeout is now stale
     start_session(entry.slot, s, now);
   }
+  if (slab[slot].idle_holder) free_holder(slot);
 }
 
 // Every connection ends here: the observer hears of it, the MTA learns from it.
@@ -434,7 +453,8 @@ void World::Impl::attempt_ended(std::uint32_t slot, std::uint32_t s, Outcome out
 void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) {
   auto& m = slab[slot];
   ++m.connection_messages;
-  if (!keeps_connection(slot, now)) release_session(slot, s, now);  // else release_delivery hands it on
+  // Else release_delivery hands it on, or it idles or goes to a waiting task (cache_connection).
+  if (!keeps_connection(slot, now) && !cache_connection(slot, s, now)) release_session(slot, s, now);
   attempt_ended(slot, s, Outcome::accepted, now);
   const double latency = now - m.submitted;
   if (!m.first_hop_done) {
@@ -450,6 +470,7 @@ void World::Impl::session_done(std::uint32_t slot, std::uint32_t s, double now) 
 // A backup MX accepted the message: it now queues and forwards it with its
 // own profile, cache and host memory; delivery ends at a final server.
 void World::Impl::hand_to_relay(std::uint32_t slot, std::uint32_t s, double now) {
+  runner_message_ended(slot, now, true);
   release_delivery(slot, now);
   auto& m = slab[slot];
   const auto relay = static_cast<std::uint32_t>(servers[s].relay_mta);
@@ -490,6 +511,11 @@ void World::Impl::defer(std::uint32_t slot, double now) {
   ++m.token;
   m.waiting_retry = true;
   observer->deferred(now);
+  if (profile.queue_runners) {  // it waits in its MTA's queue for a run (queue_runner.cpp)
+    enqueue(slot, now);
+    runner_message_ended(slot, now, false);
+    return release_delivery(slot, now);
+  }
   const double next = mta::next_retry(profile, m.retry, now, mta.phase);
   // Sendmail: the queue run that picks it up is a process of its own.
   const double period = mta::timer_period(profile);

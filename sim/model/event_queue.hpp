@@ -28,6 +28,10 @@ enum class EventKind : std::uint8_t {
   attempt_ready,    // slot, token: the DNS answers arrived (dns_latency)
   session_data,     // slot, token, server: a network session reaches DATA
   activity_end,     // slot, token, server, ok: a network session's transfer or work ended
+  idle_end,         // slot, token, server: an idle connection's time is up (model/connection_cache.hpp)
+  relay_wake,       // slot = mta, server = domain: a relay's connect delay has passed
+  queue_run,        // mta: its queue-run timer went off (model/queue_runner.hpp)
+  runner_step,      // runner: a queue-run process takes its next message
   retry,            // slot: a waiting message's retry (slot in the waiting slab, message.hpp)
 };
 
@@ -38,6 +42,8 @@ struct Event {
     std::uint32_t slot;   // message events: the message's slot in the slab
     std::uint32_t group;  // arrival
     std::uint32_t fault;  // fault_start, fault_end
+    std::uint32_t mta;    // queue_run
+    std::uint32_t runner; // runner_step
   };
   std::uint32_t token;   // message events: the message's token when pushed
   std::uint32_t server;  // connection and session events, server_state
@@ -77,6 +83,12 @@ class EventQueue {
   void push_arrival(double time, std::uint32_t group) {
     Event e = make(time, EventKind::arrival);
     e.group = group;
+    push(e);
+  }
+  // queue_run (`id` an MTA) or runner_step (`id` a runner).
+  void push_runner(double time, EventKind kind, std::uint32_t id) {
+    Event e = make(time, kind);
+    e.mta = id;
     push(e);
   }
   void push_fault(double time, EventKind kind, std::uint32_t fault) {

@@ -2,6 +2,7 @@
 #include "model/faults.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace mxsim::model {
@@ -35,39 +36,57 @@ void Faults::servfail(std::uint32_t index, int delta) {
   }
 }
 
-std::vector<DownWindow> Faults::down_windows(std::uint32_t server, double until) const {
-  std::vector<DownWindow> out;
+std::vector<const scenario::Event*> Faults::down_events(std::uint32_t server) const {
+  std::vector<const scenario::Event*> out;
   for (std::size_t i = 0; i < events_.size(); ++i) {
     const auto& e = events_[i];
     if (e.fault != Fault::down) continue;
     const auto& targets = servers_[i];
-    if (std::find(targets.begin(), targets.end(), server) == targets.end()) continue;
-    const auto windows = event_windows(e, until);
-    out.insert(out.end(), windows.begin(), windows.end());
-  }
-  return merge_windows(std::move(out));
-}
-
-std::vector<DownWindow> event_windows(const scenario::Event& e, double until) {
-  std::vector<DownWindow> out;
-  for (double start = e.at; start < until; start += e.every.value_or(std::numeric_limits<double>::infinity())) {
-    out.push_back({.start = start, .end = start + e.length});
-    if (!e.every) break;
+    if (std::find(targets.begin(), targets.end(), server) != targets.end()) out.push_back(&e);
   }
   return out;
 }
 
-std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows) {
-  std::sort(windows.begin(), windows.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
-  std::vector<DownWindow> merged;
-  for (const auto& d : windows) {
-    if (!merged.empty() && d.start <= merged.back().end) {
-      merged.back().end = std::max(merged.back().end, d.end);
-    } else {
-      merged.push_back(d);
+EventWindows::EventWindows(const scenario::Event& e, double until)
+    : start_(e.at), length_(e.length), every_(e.every.value_or(0)), until_(until), done_(!(e.at < until)) {}
+
+bool EventWindows::next(DownWindow& out) {
+  if (done_) return false;
+  out = {.start = start_, .end = start_ + length_};
+  // The same sum, step by step, as the model's own periodic timer
+  // (World::Impl::fault_start adds `every` to the last start).
+  if (every_ > 0) start_ += every_;
+  done_ = every_ <= 0 || !(start_ < until_);
+  return true;
+}
+
+MergedWindows::MergedWindows(const std::vector<const scenario::Event*>& events, double until) {
+  sources_.reserve(events.size());
+  for (const auto* e : events) sources_.emplace_back(*e, until);
+}
+
+bool MergedWindows::next(DownWindow& out) {
+  auto earliest = [this]() -> EventWindows* {
+    EventWindows* best = nullptr;
+    for (auto& s : sources_)
+      if (s.peek() < std::numeric_limits<double>::infinity() && (best == nullptr || s.peek() < best->peek())) best = &s;
+    return best;
+  };
+  auto* first = earliest();
+  if (first == nullptr) return false;
+  first->next(out);
+  DownWindow w;
+  while (auto* s = earliest()) {
+    if (!(s->peek() <= out.end)) break;
+    s->next(w);
+    out.end = std::max(out.end, w.end);
+    // A window that never ends swallows every later one.
+    if (!std::isfinite(out.end)) {
+      for (auto& rest : sources_) rest.finish();
+      break;
     }
   }
-  return merged;
+  return true;
 }
 
 }  // namespace mxsim::model

@@ -1,10 +1,12 @@
 // The scenario's events bound to what they act on: the servers a fault
 // targets, the domain a `servfail` fails, the zone update a `zone_update`
 // applies; the SERVFAIL set the resolvers see; and `down` windows for the
-// engine's host state profiles.
+// engine's host state profiles, generated one at a time (a periodic event
+// with `every: 1s` over a year has 3x10^7 windows: never all in memory).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,36 @@ struct DownWindow {
   double end = 0;
 };
 
-// Sorted, with overlapping and touching windows joined: a state profile
-// that alternates off and on.
-std::vector<DownWindow> merge_windows(std::vector<DownWindow> windows);
+// An event's windows (from `at`, lasting `for`), a periodic one repeated
+// while its start is before `until`, one at a time in order of start.
+class EventWindows {
+ public:
+  EventWindows(const scenario::Event& e, double until);
+  // The next window; false when there is none left.
+  bool next(DownWindow& out);
+  // The start of the next window (infinite when none is left).
+  double peek() const { return done_ ? std::numeric_limits<double>::infinity() : start_; }
+  void finish() { done_ = true; }
 
-// An event's windows (from `at`, lasting `for`), a periodic one expanded up to `until`.
-std::vector<DownWindow> event_windows(const scenario::Event& e, double until);
+ private:
+  double start_;
+  double length_;
+  double every_;  // 0: once
+  double until_;
+  bool done_;
+};
+
+// The windows of several events joined: overlapping and touching windows
+// become one, in order of start. A state profile that alternates off and on,
+// generated as it is consumed: memory in proportion to the number of events.
+class MergedWindows {
+ public:
+  MergedWindows(const std::vector<const scenario::Event*>& events, double until);
+  bool next(DownWindow& out);
+
+ private:
+  std::vector<EventWindows> sources_;  // few: scanned for the earliest
+};
 
 class Faults {
  public:
@@ -40,8 +66,8 @@ class Faults {
   void servfail(std::uint32_t index, int delta);
   const dns::ServfailSet& servfail_set() const { return servfail_; }
 
-  // `down` windows of a server, periodic ones expanded up to `until`.
-  std::vector<DownWindow> down_windows(std::uint32_t server, double until) const;
+  // The `down` events that target a server, in scenario order.
+  std::vector<const scenario::Event*> down_events(std::uint32_t server) const;
 
  private:
   const std::vector<scenario::Event>& events_;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -25,6 +26,8 @@ enum class Feedback : std::uint8_t { none, success, site_failure };
 
 // Between attempts a message is a WaitingMessage (below): a field that must
 // outlive a retry goes there too, copied by World::Impl::park and unpark.
+// A queue-run MTA's deferred mail (queue_runner.hpp) keeps its slot instead:
+// its queue and wait lists name it by slot.
 struct Message {
   std::uint32_t token = 0;
   std::uint32_t group = 0;         // of the MTA holding it now
@@ -61,9 +64,20 @@ struct Message {
   std::uint16_t skipped_expired = 0;
   std::uint16_t timed_out = 0;
   std::uint64_t process = 0;  // Sendmail: the process making this attempt (sender.hpp)
+  // Queue runs (model/queue_runner.hpp): the run delivering it now, and
+  // whether it is in its MTA's queue (and the hosts' wait lists) since it
+  // was first deferred there.
+  std::uint32_t runner = ~std::uint32_t{0};
+  bool queued = false;
+  bool wait_listed = false;
   std::uint32_t active_pos = 0;     // index in its server's active list during a session
   std::vector<dns::Target> targets;  // this attempt's resolution
   std::vector<std::uint32_t> order;  // indices into targets, in try order
+  // model/connection_cache.hpp: this slot only holds an idle connection; the
+  // connection counts against OpenSMTPD's limits, from source address `source`.
+  bool idle_holder = false;
+  bool limited = false;
+  std::uint32_t source = 0;
 };
 
 class MessageSlab {
@@ -88,7 +102,9 @@ class MessageSlab {
   std::size_t live() const { return slots_.size() - free_.size(); }
 
  private:
-  std::vector<Message> slots_;
+  // A deque: a slot allocated while another is in use (an idle connection's
+  // holder, model/connection_cache.hpp) leaves references to the others valid.
+  std::deque<Message> slots_;
   std::vector<std::uint32_t> free_;
 };
 

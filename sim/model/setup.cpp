@@ -85,24 +85,36 @@ void World::Impl::add_mtas(std::uint32_t g, std::uint32_t count, std::uint32_t s
 // At t = 0 a resolver in steady state holds each answer its MTAs use with a
 // remaining TTL uniform over (0, TTL] (dns: {caches: warm}, the default);
 // cold caches start empty and so all expire in step.
+// The fill happens at a resolver's first use, from the zone as it stood at
+// t = 0 and a random stream of the resolver's own: the same cache as a fill
+// up front. A zone update changes the zone in place, so a scenario with one
+// fills every cache up front.
 void World::Impl::warm_resolvers() {
   if (scenario.dns.caches == scenario::Caches::cold) return;
-  std::vector<dns::NameId> every_domain;
   std::unordered_set<dns::NameId> seen;  // a scan of every_domain made 2x10^4 domains quadratic
   for (const auto& g : groups)
     for (auto d : g.domains)
       if (seen.insert(d).second) every_domain.push_back(d);
-  std::vector<bool> warmed(resolvers.size(), false);
-  for (const auto& mta : mtas) {
+  unwarmed.assign(resolvers.size(), -1);
+  for (const auto& mta : mtas)
+    if (unwarmed[mta.resolver] < 0) unwarmed[mta.resolver] = static_cast<std::int32_t>(mta.group);
+  const bool updates = std::any_of(scenario.events.begin(), scenario.events.end(),
+                                   [](const auto& e) { return e.fault == Fault::zone_update; });
+  if (!updates) return;
+  for (std::uint32_t r = 0; r < resolvers.size(); ++r) {
     if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) return;
-    if (warmed[mta.resolver]) continue;
-    warmed[mta.resolver] = true;
-    const auto& group = groups[mta.group];
-    // A relay forwards mail for every recipient domain.
-    const auto& domains = group.relay_server >= 0 ? every_domain : group.domains;
-    util::Rng rng = util::Rng::derive(options.seed, util::stable_hash("resolver:" + group.name), mta.resolver);
-    for (auto d : domains) resolvers[mta.resolver].warm(d, 0.0, rng);
+    warm(r);
   }
+}
+
+void World::Impl::warm(std::uint32_t r) {
+  if (r >= unwarmed.size() || unwarmed[r] < 0) return;
+  const auto& group = groups[static_cast<std::size_t>(unwarmed[r])];
+  unwarmed[r] = -1;
+  // A relay forwards mail for every recipient domain.
+  const auto& domains = group.relay_server >= 0 ? every_domain : group.domains;
+  util::Rng rng = util::Rng::derive(options.seed, util::stable_hash("resolver:" + group.name), r);
+  for (auto d : domains) resolvers[r].warm(d, 0.0, rng);
 }
 
 // Each backup MX with role relay is also a sending MTA of its own profile.

@@ -95,7 +95,16 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
 }
 
 // A deferred message, once its delivery is released, keeps what its next
-// attempt reads; any event still queued for its old slot is stale.
+// attempt reads; any event still queued for its old slot is stale. Only
+// messages that nothing but their retry event refers to are parked: a
+// queue-run MTA's deferred mail stays in its slot (its queue, wait lists and
+// runs name it by slot, queue_runner.hpp), and a parked message holds no
+// connection, so the connection-cache fields (idle_holder, limited, source)
+// and the queue-run ones (runner, queued, wait_listed) are not kept. The
+// references that outlive the slot carry the token it had ((slot, token)
+// pairs: relay tasks, backlog and Exim retry waiters) or the message id
+// (queue entries); a slot's token only grows and ids are unique, so a slot
+// reused meanwhile never passes for the message that left it.
 void World::Impl::park(std::uint32_t slot, std::uint32_t parked) {
   auto& m = slab[slot];
   auto& w = waiting_slab[parked];
@@ -133,6 +142,9 @@ std::uint32_t World::Impl::unpark(std::uint32_t parked) {
   m.mta = w.mta;
   m.domain = w.domain;
   m.first_hop_done = w.first_hop_done != 0;
+  m.runner = kNoRunner;
+  m.queued = false;
+  m.wait_listed = false;
   m.waiting_retry = true;
   m.holds_delivery = false;
   m.feedback = Feedback::none;
@@ -194,8 +206,8 @@ int World::group_relay_server(std::uint32_t g) const { return impl_->groups[g].r
 double World::group_rtt(std::uint32_t g, std::uint32_t s) const { return impl_->groups[g].rtt[s]; }
 void World::set_round_trip(std::uint32_t g, std::uint32_t s, double rtt) { impl_->groups[g].rtt[s] = rtt; }
 
-std::vector<DownWindow> World::down_windows(std::uint32_t server, double until) const {
-  return impl_->faults.down_windows(server, until);
+std::vector<const scenario::Event*> World::down_events(std::uint32_t server) const {
+  return impl_->faults.down_events(server);
 }
 
 double World::time_bound() const {
@@ -238,7 +250,8 @@ double run_standalone(World& world) {
 
 bool World::conserved() const {
   const auto& w = *impl_;
-  return w.submitted >= w.delivered + w.bounced && w.in_flight() == w.slab.live() + w.waiting_slab.live();
+  return w.submitted >= w.delivered + w.bounced &&
+         w.in_flight() + w.cache.holders + w.cached_connections == w.slab.live() + w.waiting_slab.live();
 }
 
 }  // namespace mxsim::model

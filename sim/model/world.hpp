@@ -75,8 +75,8 @@ class World {
   // What the scenario binds: servers (host, address, domain, preference),
   // the recipient domains' MX layouts, the addresses a key names.
   const scenario::Topology& topology() const;
-  // `down` windows of a server, periodic ones expanded up to `until`.
-  std::vector<DownWindow> down_windows(std::uint32_t server, double until) const;
+  // The `down` events that target a server (their windows: MergedWindows).
+  std::vector<const scenario::Event*> down_events(std::uint32_t server) const;
   // No message can still be alive after this time (arrivals end, plus the
   // longest lifetime and retry gap): a bound for expanding periodic faults.
   double time_bound() const;

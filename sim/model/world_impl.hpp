@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "dns/zone.hpp"
+#include "model/connection_cache.hpp"
 #include "model/event_queue.hpp"
 #include "model/faults.hpp"
 #include "model/message.hpp"
+#include "model/queue_runner.hpp"
 #include "model/sender.hpp"
 #include "model/server.hpp"
 #include "model/world.hpp"
@@ -38,9 +40,21 @@ struct World::Impl {
   std::vector<Mta> mtas;
   // Caching resolvers: one per MTA, or `senders[].resolvers` shared by a group's MTAs.
   std::vector<dns::Resolver> resolvers;
+  // Warm caches are filled on a resolver's first use (10^4 MTAs with a
+  // 1,000-address MX set each took 2.4 GB up front): by resolver, the group
+  // whose domains it holds, or -1 once filled (or cold).
+  std::vector<std::int32_t> unwarmed;
+  std::vector<dns::NameId> every_domain;  // a relay's resolver holds them all
+  // Queue runs (queue_runner.cpp): by MTA (sized on first use), and the
+  // runs in progress (slots reused).
+  std::vector<MtaQueue> mta_queues;
+  std::vector<Runner> runners;
+  std::vector<std::uint32_t> free_runners;
+  std::uint64_t cached_connections = 0;  // slots holding a Sendmail run's idle connection
 
   EventQueue queue;
   MessageSlab slab;
+  ConnectionCache cache;
   WaitingSlab waiting_slab;  // messages between attempts (their retry events name these slots)
   std::uint64_t next_message_id = 0;
   std::uint32_t arrivals_open = 0;  // groups still generating messages
@@ -62,11 +76,18 @@ struct World::Impl {
   void build_relays();
   void build_groups();
   void warm_resolvers();
+  // Fills resolver `r`'s cache as of time 0 if it is still to be warmed.
+  void warm(std::uint32_t r);
   void schedule_faults();
 
   // ---- the event loop (delivery.cpp) and faults (world.cpp) ----
   std::uint64_t in_flight() const { return submitted - delivered - bounced; }
-  bool finished() const { return arrivals_open == 0 && in_flight() == 0; }
+  // Over when no message is left and no connection idles: Postfix's and
+  // OpenSMTPD's idle connections (connection_cache.hpp) close before the run
+  // ends, and a queue run's (queue_runner.hpp) at once when nothing is left.
+  bool finished() const {
+    return arrivals_open == 0 && in_flight() == 0 && cache.holders == 0 && cached_connections == 0;
+  }
   void run_until(double t);
   void dispatch(const Event& e);
   void schedule_arrival(std::uint32_t g, double now);
@@ -104,6 +125,33 @@ struct World::Impl {
   bool keeps_connection(std::uint32_t slot, double now);
   void drop_kept_connection(std::uint32_t slot, double now);
   void close_connection(std::uint32_t slot, std::uint32_t s, double now);
+
+  // ---- idle connections and OpenSMTPD's limits (connection_cache.cpp) ----
+  void limited_connect(std::uint32_t slot, std::uint32_t s, double now);
+  bool take_idle_connection(std::uint32_t slot, double now);
+  bool cache_connection(std::uint32_t slot, std::uint32_t s, double now);
+  void park_connection(std::uint32_t slot, std::uint32_t s, double until);
+  void pass_connection(std::uint32_t from, std::uint32_t to);
+  void free_holder(std::uint32_t holder);
+  void connection_gone(std::uint32_t slot, std::uint32_t s, double now);
+  void drain_relay(RelayKey key, double now);
+  void relay_wake(RelayKey key, double now);
+  mta::ConnectionLimits& limits_of(std::uint32_t group);
+  // ---- queue runs (queue_runner.cpp) ----
+  MtaQueue& mta_queue(std::uint32_t mta);
+  bool deliverable(const QueueEntry& e, std::uint32_t mta) const;
+  bool in_queue(const QueueEntry& e, std::uint32_t mta) const;
+  void enqueue(std::uint32_t slot, double now);
+  void arm_queue_run(std::uint32_t mta, double now);
+  void queue_run(std::uint32_t mta, double now);
+  void runner_step(std::uint32_t r, double now);
+  void end_runner(std::uint32_t r, double now);
+  void runner_message_ended(std::uint32_t slot, double now, bool leaves);
+  bool runner_keeps(std::uint32_t slot, double now);
+  bool run_pass_connection(std::uint32_t slot, std::uint32_t r, double now);
+  void run_cache_connection(std::uint32_t slot, std::uint32_t r, double now);
+  bool take_cached(std::uint32_t slot, std::uint32_t s, double now);
+  void close_cached(const CachedConnection& c, double now);
 };
 
 }  // namespace mxsim::model

@@ -72,6 +72,13 @@ Profile postfix_profile() {
   p.connection_reuse_time = 300;
   p.connection_max_messages = 0;
   p.kept_round_trips = 3;
+  // smtp_connection_cache_time_limit = 2s: a session the queue manager asked
+  // to store (DEL_REQ_FLAG_CONN_STORE) with no mail waiting goes to the
+  // scache(8) connection cache and idles there up to 2 s for the next
+  // delivery to its destination (CONNECTION_CACHE_README; smtp_session.c
+  // smtp_session_passivate, smtp_reuse.c smtp_reuse_nexthop). Its server
+  // session stays open meanwhile.
+  p.connection_cache_time = 2;
   p.retry = RetryRule::postfix_age;
   p.min_backoff = 300;                       // minimal_backoff_time = 300s
   p.max_backoff = 4000;                      // maximal_backoff_time = 4000s
@@ -99,12 +106,32 @@ Profile exim_profile() {
   p.command_timeout = 5 * kMinute;        // smtp transport command_timeout = 5m
   p.address_limit = 5;                    // hosts_max_try = 5 (hosts_max_try_hardlimit 50)
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  // No limit: an arriving message is delivered by a process of its own and
-  // "Exim has no central queue manager" (spec, remote_max_parallel, which
-  // only parallelises one message's hosts: 2 before 4.97, 4, 6 from 4.100).
-  // Not modelled: a queue runner delivers one message at a time (at most
-  // queue_run_max = 5 runners) and passes its connection to messages waiting
-  // for the same host (wait-<transport> hints, connection_max_messages = 500).
+  // No per-destination window: an arriving message is delivered at once by
+  // a process of its own and "Exim has no central queue manager" (spec,
+  // remote_max_parallel). remote_max_parallel (globals.c: 2 until 4.96, 4
+  // from 4.97, 6 in the development tree since 2025-10) runs the deliveries
+  // of ONE message to several hosts in parallel; the model's messages have one recipient, so one host
+  // set and one delivery at a time: it has nothing to parallelise.
+  // Deferred mail waits for queue runners (model/queue_runner.hpp): daemon.c
+  // daemon_qrun starts ONE runner per -q interval unless queue_run_max
+  // (globals.c: "5") are running; queue.c queue_run forks one delivery
+  // process per message, in random order (queue_get_spool_list with
+  // !queue_run_in_order), and waits on a pipe until that process and every
+  // process it passed its connection to have ended.
+  p.queue_runners = true;
+  p.queue_run_max = 5;
+  // After a delivery the smtp transport looks in its wait-<transport> hints
+  // for a message waiting for the same host (transport.c
+  // transport_check_waiting, first acceptable id in the host's record),
+  // sends RSET (transports/smtp.c) and passes the open connection to a new
+  // delivery process for it (transport_do_pass_socket, -MC), up to
+  // connection_max_messages (globals.c transport default: 500) per
+  // connection. A message is added to the hints of every host of its list
+  // when a delivery of it defers (transport_update_waiting). The RSET, then
+  // MAIL+RCPT+DATA pipelined and the end of data: 3 round trips.
+  p.connection_reuse = true;
+  p.connection_max_messages = 500;
+  p.kept_round_trips = 3;
   p.destination_concurrency = 0;
   p.retry = RetryRule::exim_rules;
   p.queue_run_interval = 30 * kMinute;    // queue runner -q30m, the usual setting
@@ -127,10 +154,24 @@ Profile sendmail_profile() {
   p.command_timeout = 5 * kMinute;        // Timeout.initial = 5m
   p.address_limit = 0;                    // tries every MX
   p.round_trips = 5;                      // PIPELINING is used when offered (RFC 2920)
-  // No limit: one delivery process per arriving message (deliver.c). Not
-  // modelled: a queue run delivers its messages one after another, keeping
-  // ConnectionCacheSize = 2 connections (the mc default) idle up to
-  // ConnectionCacheTimeout = 5m for the next ones.
+  // No per-destination window: one delivery process per arriving message
+  // (deliver.c). Deferred mail waits for queue runs (model/queue_runner.hpp):
+  // the daemon forks a run at every -q interval (queue.c runqueue); with
+  // MaxQueueChildren unset (cf/m4/proto.m4: no limit) MaxRunnersPerQueue
+  // (1) does not apply, so a run starts even while the last one is still
+  // going; each run takes its messages one after another in QueueSortOrder
+  // (default priority: fewer tries first, since each try adds RetryFactor
+  // to a message's priority) and skips a message another run holds locked.
+  p.queue_runners = true;
+  p.queue_run_max = 0;
+  // A run keeps ConnectionCacheSize open connections (cf/m4/proto.m4
+  // confMCI_CACHE_SIZE: 2) idle up to ConnectionCacheTimeout (5m) for its
+  // later messages to the same host (op.me, "Connection caching"; mci.c),
+  // probing a cached one with RSET before using it: RSET, MAIL+RCPT+DATA
+  // pipelined, the end of data: 3 round trips.
+  p.connection_cache_size = 2;
+  p.connection_cache_timeout = 5 * kMinute;
+  p.kept_round_trips = 3;
   p.destination_concurrency = 0;
   p.retry = RetryRule::queue_run;
   p.queue_run_interval = 30 * kMinute;    // sendmail -q30m, the usual setting
@@ -151,11 +192,30 @@ Profile opensmtpd_profile() {
   p.command_timeout = 300;                  // mta I/O timeout 300 s
   p.address_limit = 0;                      // tries every route
   p.round_trips = 5;                        // PIPELINING is used when offered (RFC 2920)
-  // No per-destination window. Not modelled: limit.c's connection limits
-  // (max-conn-per-route 5, per-host 10, per-relay and per-domain 100, one
-  // connection on a new route until it is validated, 5 s between connects
-  // on a route) and sessions of up to max-mail-per-session = 100 messages.
+  // No per-destination window: connections are limited instead, and the
+  // messages that get none wait in the relay's task list (mta.c
+  // mta_handle_envelope) for a session to take them (mta/connection_limits.hpp).
+  // limit.c limit_mta_set_defaults: maxconn_per_route 5, maxconn_per_host 10
+  // (a host is one MX address), maxconn_per_relay and maxconn_per_domain 100,
+  // conndelay_route 5 s, conndelay_relay 2 s, discdelay_route 3 s.
+  // mta.c mta_find_route: a route with a connection is not used again until
+  // it is validated (ROUTE_NEW, cleared by mta_route_ok).
   p.destination_concurrency = 0;
+  p.max_conn_per_route = 5;
+  p.max_conn_per_host = 10;
+  p.max_conn_per_domain = 100;
+  p.route_connect_delay = 5;
+  p.relay_connect_delay = 2;
+  p.route_disconnect_delay = 3;
+  p.source_addresses = 1;  // no `relay src` table: the system picks one address
+  // limit.c: max_mail_per_session 100 (smtpd.conf(5) max-mail-per-session),
+  // sessdelay_keepalive 10 s: mta_session.c takes the relay's next task
+  // (mta_route_next_task) after each message and, with none, waits
+  // sessdelay_keepalive for one before QUIT. The next message on a session
+  // goes straight to MAIL (no RSET): MAIL+RCPT+DATA pipelined, end of data.
+  p.max_mail_per_session = 100;
+  p.session_keepalive = 10;
+  p.kept_round_trips = 2;
   p.retry = RetryRule::quadratic;
   p.retry_interval = 400;                   // scheduler_ramqueue.c: creation + 400 s * n^2
   p.max_lifetime = 4 * kDay;                // expire 4d
@@ -197,6 +257,12 @@ constexpr Parameter kDurationParameters[] = {
     {"host_status_timeout", &Profile::host_status_timeout, 0.0},
     {"queue_phase", &Profile::queue_phase, 0.0},
     {"connection_reuse_time", &Profile::connection_reuse_time, 0.0},
+    {"route_connect_delay", &Profile::route_connect_delay, 0.0},
+    {"relay_connect_delay", &Profile::relay_connect_delay, 0.0},
+    {"route_disconnect_delay", &Profile::route_disconnect_delay, 0.0},
+    {"session_keepalive", &Profile::session_keepalive, 0.0},
+    {"connection_cache_time", &Profile::connection_cache_time, 0.0},
+    {"connection_cache_timeout", &Profile::connection_cache_timeout, 0.0},
 };
 
 struct Count {
@@ -213,6 +279,13 @@ constexpr Count kCountParameters[] = {
     {"failed_cohort_limit", &Profile::failed_cohort_limit},
     {"connection_max_messages", &Profile::connection_max_messages},
     {"kept_round_trips", &Profile::kept_round_trips},
+    {"max_conn_per_route", &Profile::max_conn_per_route},
+    {"max_conn_per_host", &Profile::max_conn_per_host},
+    {"max_conn_per_domain", &Profile::max_conn_per_domain},
+    {"source_addresses", &Profile::source_addresses},
+    {"max_mail_per_session", &Profile::max_mail_per_session},
+    {"queue_run_max", &Profile::queue_run_max},
+    {"connection_cache_size", &Profile::connection_cache_size},
 };
 
 // Postfix reads feedback as a number from 0 to 1 (qmgr_feedback.c).
@@ -309,6 +382,9 @@ void apply_override(Profile& profile, std::string_view parameter, double value) 
     if (parameter != c.name) continue;
     if (value < 0 || value != std::floor(value) || value > 100000)
       throw std::invalid_argument(fmt::format("{} must be a whole number from 0 to 100000", parameter));
+    // A session leaves from one of the MTA's own addresses: it has at least one.
+    if (c.field == &Profile::source_addresses && (value < 1 || value > 256))
+      throw std::invalid_argument(fmt::format("{} must be a whole number from 1 to 256", parameter));
     profile.*c.field = static_cast<int>(value);
     return;
   }
@@ -346,9 +422,9 @@ double next_retry(const Profile& profile, RetryState& state, double now, double 
       break;
     }
     case RetryRule::exim_rules:
-      // Exim's queue runner takes every deferred message at each run; the
-      // host retry records (mta/exim_retry.hpp) decide whether a run tries a
-      // host or leaves it "retry time not reached". The message keeps no
+      // The message waits for a queue run (model/queue_runner.hpp says when
+      // a run reaches it); the host retry records (mta/exim_retry.hpp)
+      // decide whether it tries a host or leaves it "retry time not reached". The message keeps no
       // schedule of its own (spec, "Retry configuration": retry processing
       // is per host, not per message).
     case RetryRule::queue_run:

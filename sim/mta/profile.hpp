@@ -82,6 +82,31 @@ struct Profile {
   // Sendmail's HostStatusDirectory: host status shared by every process of
   // the MTA; unset (stock) it lives in one queue-run or delivery process.
   bool host_status_directory = false;
+  // OpenSMTPD's connection limits (smtpd/limit.c, mta.c; mta/connection_limits.hpp):
+  // connections per route (source address, MX address), per MX address and
+  // per relay (this model's relay is its domain); 0 = no limits (other profiles).
+  int max_conn_per_route = 0;
+  int max_conn_per_host = 0;
+  int max_conn_per_domain = 0;
+  double route_connect_delay = 0;     // s between two connects on one route
+  double relay_connect_delay = 0;     // s between two connects for one relay
+  double route_disconnect_delay = 0;  // s after a disconnect before the route is used again
+  int source_addresses = 1;           // local addresses the MTA sends from (`relay src`)
+  int max_mail_per_session = 0;       // messages one session carries; 0 = no limit
+  double session_keepalive = 0;       // s a session without a task idles before QUIT
+  // Postfix: a session stored in the connection cache idles this long for a
+  // message of its destination (smtp_connection_cache_time_limit); 0 = not stored idle.
+  double connection_cache_time = 0;
+  // Deferred mail waits for queue-run processes (Exim, Sendmail), each
+  // delivering the messages of its run one after another
+  // (model/queue_runner.hpp); false: each deferred message is retried on its
+  // own at its retry time.
+  bool queue_runners = false;
+  int queue_run_max = 0;                // runs at once; 0 = no limit (a new run at every interval)
+  // Sendmail: connections a queue run keeps open after a delivery, for its
+  // later messages to the same host, and how long one may sit idle.
+  int connection_cache_size = 0;
+  double connection_cache_timeout = 0;  // s: one idle this long is closed, not reused
 };
 
 // What the retry schedule needs to know about one message.

@@ -40,6 +40,11 @@ void AppliedEvents::fault_began(double t, std::uint32_t event) {
     zone_changes_.push_back({.event = event, .at_s = t, .zone = e.zone_text});
     return;
   }
+  if (windows_.size() >= kListedWindows) {
+    ++heard_more_;
+    open_[event].push_back(kUnlisted);
+    return;
+  }
   open_[event].push_back(windows_.size());
   windows_.push_back({.event = event, .fault = fault_name(e.fault), .target = shown_target(e.target), .start_s = t, .end_s = t,
                       .until_end = true});
@@ -48,28 +53,43 @@ void AppliedEvents::fault_began(double t, std::uint32_t event) {
 void AppliedEvents::fault_ended(double t, std::uint32_t event) {
   auto& open = open_[event];
   if (open.empty()) return;
-  auto& w = windows_[open.front()];
-  open.erase(open.begin());
+  const auto index = open.front();
+  open.pop_front();
+  if (index == kUnlisted) return;
+  auto& w = windows_[index];
   w.end_s = t;
   w.until_end = false;
 }
 
-std::vector<FaultWindow> AppliedEvents::windows(double end) const {
-  std::vector<FaultWindow> out = windows_;
-  for (auto& w : out)
+AppliedEvents::Windows AppliedEvents::windows(double end) const {
+  Windows out{.listed = windows_, .more = heard_more_};
+  for (auto& w : out.listed)
     if (w.until_end) w.end_s = end;
+  // Heard windows come in order of start, and so do each scheduled event's:
+  // the first kListedWindows of each source hold the first kListedWindows
+  // of all; the rest are only counted.
   for (std::uint32_t i = 0; i < scenario_.events.size(); ++i) {
     const auto& e = scenario_.events[i];
     if (heard_[i] || e.fault == scenario::Fault::zone_update) continue;
-    for (const auto& w : model::event_windows(e, end)) {
-      if (w.start > end) break;
-      out.push_back({.event = i, .fault = fault_name(e.fault), .target = shown_target(e.target), .start_s = w.start,
-                     .end_s = std::min(w.end, end), .until_end = !(w.end < end)});
+    model::EventWindows windows(e, end);
+    std::size_t taken = 0;
+    for (model::DownWindow w; windows.next(w);) {
+      if (taken == kListedWindows) {
+        ++out.more;
+        continue;
+      }
+      ++taken;
+      out.listed.push_back({.event = i, .fault = fault_name(e.fault), .target = shown_target(e.target),
+                            .start_s = w.start, .end_s = std::min(w.end, end), .until_end = !(w.end < end)});
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const FaultWindow& a, const FaultWindow& b) {
+  std::stable_sort(out.listed.begin(), out.listed.end(), [](const FaultWindow& a, const FaultWindow& b) {
     return a.start_s != b.start_s ? a.start_s < b.start_s : a.event < b.event;
   });
+  if (out.listed.size() > kListedWindows) {
+    out.more += out.listed.size() - kListedWindows;
+    out.listed.resize(kListedWindows);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,24 @@ class AppliedEvents final : public model::Observer {
   void fault_began(double t, std::uint32_t event) override;
   void fault_ended(double t, std::uint32_t event) override;
 
-  // In order of start (zone changes: of time), each run's end clipping the rest.
-  std::vector<FaultWindow> windows(double end) const;
+  // The first kListedWindows windows in order of start (a periodic fault
+  // over a long run has millions), the run's end clipping those still on.
+  static constexpr std::size_t kListedWindows = 1000;
+  struct Windows {
+    std::vector<FaultWindow> listed;
+    std::uint64_t more = 0;  // windows left out of `listed`
+  };
+  Windows windows(double end) const;
   const std::vector<ZoneChange>& zone_changes() const { return zone_changes_; }
 
  private:
   const scenario::Scenario& scenario_;
   std::vector<bool> heard_;                 // by event: the model timed it
-  std::vector<FaultWindow> windows_;        // heard ones, closed or open
-  std::vector<std::vector<std::size_t>> open_;  // by event: indexes of its open windows
+  std::vector<FaultWindow> windows_;        // the first heard ones, closed or open
+  std::uint64_t heard_more_ = 0;            // heard ones past the first kListedWindows
+  // By event: indexes of its open windows in windows_ (kUnlisted: one left out).
+  static constexpr std::size_t kUnlisted = ~std::size_t{0};
+  std::vector<std::deque<std::size_t>> open_;
   std::vector<ZoneChange> zone_changes_;
 };
 

@@ -136,7 +136,9 @@ Summary summarize(const Stats& stats, const AppliedEvents& applied, const model:
                            .delivery = latency(stats.delivery_latency(g), percentiles)});
   }
   out.bounces = msg.bounces;
-  out.fault_windows = applied.windows(run.end);
+  auto applied_windows = applied.windows(run.end);
+  out.fault_windows = std::move(applied_windows.listed);
+  out.fault_windows_more = applied_windows.more;
   for (auto& w : out.fault_windows) {
     w.start_s = round6(w.start_s);
     w.end_s = round6(w.end_s);

@@ -109,7 +109,8 @@ struct Summary {
   std::vector<FairnessGroup> groups;
   std::vector<SenderRow> senders;
   std::array<std::uint64_t, kBounceReasons> bounces{};
-  std::vector<FaultWindow> fault_windows;
+  std::vector<FaultWindow> fault_windows;  // the first AppliedEvents::kListedWindows
+  std::uint64_t fault_windows_more = 0;   // windows left out of the list
   std::vector<ZoneChange> zone_changes;
   std::vector<std::string> warnings;
 };

@@ -109,6 +109,8 @@ nlohmann::json to_json(const Summary& s) {
     windows.push_back({{"event", w.event}, {"fault", w.fault}, {"target", w.target}, {"start_s", w.start_s},
                        {"end_s", w.end_s}, {"until_end", w.until_end}});
   j["fault_windows"] = windows;
+  // Only when the list was cut: summaries of runs with fewer windows keep their shape.
+  if (s.fault_windows_more > 0) j["fault_windows_more"] = s.fault_windows_more;
   auto zone_changes = nlohmann::json::array();
   for (const auto& z : s.zone_changes) zone_changes.push_back({{"event", z.event}, {"at_s", z.at_s}, {"zone", z.zone}});
   j["zone_changes"] = zone_changes;
@@ -176,6 +178,7 @@ void write_text(const Summary& j, std::ostream& out) {
   for (const auto& w : j.fault_windows)
     fmt::print(out, "  {:>10} - {:<10} {} {}{}\n", seconds(w.start_s), seconds(w.end_s), w.fault, w.target,
                w.until_end ? " (until the end)" : "");
+  if (j.fault_windows_more > 0) fmt::print(out, "  ... and {} more fault windows\n", j.fault_windows_more);
   for (const auto& z : j.zone_changes) fmt::print(out, "  {:>10}   {:<10} zone update (event {})\n", seconds(z.at_s), "", z.event);
   for (const auto& w : j.warnings) fmt::print(out, "\nwarning: {}", w);
   if (!j.warnings.empty()) fmt::print(out, "\n");

@@ -14,7 +14,7 @@
 namespace mxsim::scenario {
 namespace {
 
-constexpr std::array<LimitInfo, 12> kLimits{{
+constexpr std::array<LimitInfo, 13> kLimits{{
     {"file_size", &Limits::file_size,
      "bytes of a scenario or zone file, and of the YAML with its aliases expanded"},
     {"zone_records", &Limits::zone_records, "records in the zone and its updates together"},
@@ -28,10 +28,11 @@ constexpr std::array<LimitInfo, 12> kLimits{{
     {"platform_hosts", &Limits::platform_hosts, "hosts, routers and zones of a platform file, clusters expanded"},
     {"trace_bytes", &Limits::trace_bytes, "bytes of --trace: the trace stops at a line boundary below it"},
     {"runs", &Limits::runs, "runs of one sweep or compare (points x seeds, scenarios x policies x seeds)"},
+    {"memory", &Limits::memory, "estimated peak memory of a run (mxsim validate --estimate; default: half of RAM)"},
 }};
 
 // Limits counted in bytes take KiB, MiB and GiB.
-bool in_bytes(std::string_view name) { return name == "file_size" || name == "trace_bytes"; }
+bool in_bytes(std::string_view name) { return name == "file_size" || name == "trace_bytes" || name == "memory"; }
 
 const LimitInfo* find(std::string_view name) {
   for (const auto& info : kLimits)

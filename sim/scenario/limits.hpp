@@ -12,6 +12,8 @@
 
 namespace mxsim::scenario {
 
+std::uint64_t default_memory_budget();  // scenario/memory.hpp
+
 struct Limits {
   // Bytes of the scenario file, of its zone_file, and of the YAML document
   // with its aliases expanded (one alias may stand for a large subtree).
@@ -27,6 +29,8 @@ struct Limits {
   std::uint64_t platform_hosts = 100'000;  // hosts, routers and zones of a platform file, clusters expanded
   std::uint64_t trace_bytes = std::uint64_t{4} << 30;  // of --trace: the trace stops there
   std::uint64_t runs = 10'000;             // runs of one sweep or compare
+  // A run's estimated peak memory (scenario/memory.hpp): half of RAM.
+  std::uint64_t memory = default_memory_budget();
 };
 
 struct LimitInfo {
@@ -37,7 +41,7 @@ struct LimitInfo {
 std::span<const LimitInfo> limit_table();
 
 // Applies one "NAME=VALUE" (the argument of --limit). VALUE is a whole number
-// >= 1; file_size and trace_bytes also take KiB, MiB or GiB ("64MiB"). Throws
+// >= 1; file_size, trace_bytes and memory also take KiB, MiB or GiB ("64MiB"). Throws
 // std::invalid_argument naming the known limits.
 void set_limit(Limits& limits, std::string_view assignment);
 // The defaults with every "NAME=VALUE" of `assignments` applied.

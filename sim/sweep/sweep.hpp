@@ -53,6 +53,12 @@ class Sweep {
   // util::InputError at the offending key.
   static Sweep load_file(const std::string& path);
   static Sweep load_text(const std::string& text, const std::string& path);
+  // A sweep of one key path over `values` (YAML scalars as text) times
+  // `seeds`, without a sweep file (`mxsim size`). The path must lead to an
+  // existing map in the scenario (only its last key may be missing); throws
+  // util::InputError at `where` otherwise.
+  static Sweep one_parameter(const std::string& scenario_path, const std::string& key_path, const util::Location& where,
+                             const std::vector<std::string>& values, const std::vector<std::uint64_t>& seeds);
 
   std::size_t points() const;
   // Point i: the first parameter varies slowest, the seed fastest.
@@ -97,6 +103,10 @@ Shard parse_shard(const std::string& text);
 std::string csv_header(const Sweep& sweep);
 std::string csv_row(const Sweep& sweep, const Point& p, const std::string& status, const nlohmann::json* summary,
                     std::uint64_t seed);
+// The summary field behind a CSV column name (delivery_p99_s, bounced...),
+// as a JSON pointer such as "/latency_s/delivery/p99"; empty when no column has
+// that name.
+std::string column_pointer(const std::string& name);
 // RFC 4180 quoting when the text needs it (util::csv_field).
 std::string csv_field(const std::string& text);
 

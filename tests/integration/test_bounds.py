@@ -125,7 +125,7 @@ class InterruptedQuickly(unittest.TestCase):
             lines += ["  @ IN MX 10 mx1"] * 100000
             lines += ["senders:", "  - {name: isp, rate: 10/s, to: example.com}"]
             s = write(os.path.join(d, "mx.yaml"), "\n".join(lines) + "\n")
-            interrupt_within(self, [ARGS.mxsim, "run", s, "--limit", "mx_per_name=100000", "--out",
+            interrupt_within(self, [ARGS.mxsim, "run", s, "--limit", "mx_per_name=100000", "--limit", "memory=1024GiB", "--out",
                                     os.path.join(d, "out"), "--quiet"], 1.0)
 
     def test_sigint_within_a_second_on_20k_domains(self):

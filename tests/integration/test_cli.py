@@ -218,10 +218,13 @@ class ProfilePredictions(unittest.TestCase):
         s = {p: self.run_profile(p) for p in ("postfix", "exim", "sendmail", "opensmtpd", "rfc5321")}
         p50 = {p: x["latency_s"]["first_hop"]["p50"] for p, x in s.items()}
         timeouts = {p: x["attempts"]["timeouts"] / x["messages"]["submitted"] for p, x in s.items()}
-        # Postfix: one 30 s connect timeout per message in the outage (75% of them).
+        # Postfix: a 30 s connect timeout per message in the outage (75% of
+        # them), except the messages that find a kept or idle cached backup
+        # connection of their MTA (smtp_connection_cache_time_limit).
         self.assertGreater(p50["postfix"], 30 * 0.99)
         self.assertLess(p50["postfix"], 60)
-        self.assertAlmostEqual(timeouts["postfix"], 0.75, delta=0.05)
+        self.assertGreater(timeouts["postfix"], 0.75 / 2)
+        self.assertLess(timeouts["postfix"], 0.75 + 0.05)
         # The textbook MTA waits out the Linux kernel's 127 s SYN limit each time (its own 5 min is longer),
         # and so does stock Sendmail, whose host status lives in one process: each arriving message is its own.
         for p in ("rfc5321", "sendmail"):
@@ -259,7 +262,12 @@ class ProfilePredictions(unittest.TestCase):
             s = json.loads(r.stdout)
             with open(trace) as f:
                 rows = list(csv.DictReader(f))
-        self.assertEqual(len(rows), s["attempts"]["connections"])
+        # One line per attempt: a new connection's, or a message's over a
+        # connection its MTA kept (Exim passes its connections on), so as
+        # many as the attempts' outcomes and at least as many as connections.
+        outcomes = ("accepted", "timeouts", "refused", "tempfail", "greylisted", "rejected")
+        self.assertEqual(len(rows), sum(s["attempts"][k] for k in outcomes))
+        self.assertGreaterEqual(len(rows), s["attempts"]["connections"])
         self.assertEqual(set(rows[0].keys()),
                          {"start_s", "message", "sender", "mta", "address", "host", "outcome", "duration_s"})
         self.assertEqual(sum(r["outcome"] == "timeout" for r in rows), s["attempts"]["timeouts"])

@@ -27,7 +27,7 @@ except ImportError:  # another python3 first on PATH: Debian's has matplotlib
 ARGS = None
 sys.dont_write_bytecode = True  # the scripts are imported from the source tree
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SCRIPTS = ["plot_latency_cdf.py", "plot_load.py", "plot_timeseries.py", "plot_compare.py", "plot_sweep.py",
+SCRIPTS = ["plot_latency_cdf.py", "plot_load.py", "plot_timeseries.py", "plot_compare.py", "plot_sweep.py", "plot_size.py",
            "plot_run.py", "plot_connections.py"]
 
 
@@ -166,8 +166,30 @@ class PlotScripts(unittest.TestCase):
                     script("plot_sweep.py", partial, "-o", png)
                     self.assert_png(png)
 
+    def test_size_folder(self):
+        # The committed `mxsim size --out` folder alone (the script reads size.json), its
+        # runs.csv through the sweep plot, and an interrupted search's size.json.
+        folder = os.path.join(ARGS.repo, "results", "size", "mydomain")
+        with tempfile.TemporaryDirectory() as out:
+            png = os.path.join(out, "size.png")
+            script("plot_size.py", folder, "-o", png, "--logy")
+            self.assert_png(png)
+            png = os.path.join(out, "runs.png")
+            script("plot_sweep.py", os.path.join(folder, "runs.csv"), "--y", "delivery_p99_s", "-o", png)
+            self.assert_png(png)
+            with open(os.path.join(folder, "size.json")) as f:
+                doc = json.load(f)
+            doc.update(complete=False, answer=None, neighbour=None, evaluations=doc["evaluations"][:2])
+            partial = os.path.join(out, "partial")
+            os.mkdir(partial)
+            with open(os.path.join(partial, "size.json"), "w") as f:
+                json.dump(doc, f)
+            png = os.path.join(out, "partial.png")
+            script("plot_size.py", partial, "-o", png)
+            self.assert_png(png)
+
     def test_gallery_images_are_committed(self):
-        for stem in ("seed-failover-timeseries", "seed-balance-load", "backup-takeover-timeseries",
+        for stem in ("size-mydomain", "seed-failover-timeseries", "seed-balance-load", "backup-takeover-timeseries",
                      "ttl-change-timeseries", "latency-cdf-all", "sweep-failover-backup-size",
                      "slow-start-connections"):
             self.assert_png(os.path.join(ARGS.repo, "results", "gallery", stem + ".png"))
