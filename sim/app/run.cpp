@@ -1,4 +1,5 @@
 // `mxsim run`: load a scenario, simulate it on SimGrid, print and write the reports.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,18 @@ void check_paje_path(const std::string& paje) {
                                 temp));
 }
 
+// --stats: wall-time figures, on stderr only (they differ between identical runs).
+void print_stats(const engine::Result& result) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double wall = result.wall_s > 0 ? result.wall_s : 1e-9;
+  fmt::print(stderr,
+             "mxsim run: stats: {} events in {:.3f} s wall ({:.0f} events/s), {} messages ({:.0f} messages/s), "
+             "peak RSS {:.1f} MB\n",
+             result.events, result.wall_s, static_cast<double>(result.events) / wall, result.messages,
+             static_cast<double>(result.messages) / wall, static_cast<double>(usage.ru_maxrss) / 1024.0);
+}
+
 // What the run reads and writes: nothing it writes may be something it reads
 // or something else it writes.
 void check_paths(const std::string& scenario_path, const scenario::Scenario& scenario, const std::string& out_dir,
@@ -125,6 +138,8 @@ int run_command(const std::vector<std::string>& args) {
        "outcome, duration_s), in order of start_s; off by default; - for stdout (with --quiet); at most --limit "
        "trace_bytes (4GiB): the trace then stops at a line boundary, the run goes on and says so on stderr")
       ("sim-log", "let SimGrid print its own log messages (silenced by default)")
+      ("stats", "after the run, print on stderr how fast it went: model events and messages per second of wall "
+       "time, and the process's peak resident memory")
       ("paje", po::value<std::string>(&paje_path),
        "write SimGrid's Paje trace of the run (hosts, links and their use over time) to this file, for Paje "
        "viewers such as ViTE; off by default")
@@ -212,6 +227,7 @@ int run_command(const std::vector<std::string>& args) {
   for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(signal, on_stop_signal);
   const auto result = engine::run(scenario, run_options);
   if (run_options.progress) fmt::print(stderr, "\r{:80}\r", "");
+  if (vm.count("stats")) print_stats(result);
 
   // Every output is tried, the reports first: a trace that cannot be written
   // still leaves what was measured.

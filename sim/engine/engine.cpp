@@ -240,6 +240,8 @@ Result run(const scenario::Scenario& scenario, const Options& options) {
   result.deadlock = deadlock;
   result.complete = drive.complete;
   result.messages = world.submitted();
+  result.events = world.events();
+  result.wall_s = wall;
   return result;
 }
 

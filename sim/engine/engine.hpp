@@ -36,6 +36,8 @@ struct Result {
   bool deadlock = false;  // SimGrid ended the run early
   bool complete = true;   // false when Options::stop ended the run
   std::uint64_t messages = 0;
+  std::uint64_t events = 0;  // model events the run went through
+  double wall_s = 0;         // the run's wall time (the summary's wall_s, unrounded)
 };
 
 // One run per process: SimGrid allows a single engine per process.

@@ -25,6 +25,7 @@ void World::Impl::dispatch(const Event& e) {
     case EventKind::attempt:
       if (slab.current(e.slot, e.token)) attempt(e.slot, e.time);
       break;
+    case EventKind::retry: attempt(unpark(e.slot), e.time); break;
     case EventKind::connect_failed:
       if (slab.current(e.slot, e.token)) connect_failed(e.slot, e.server, e.outcome, e.time);
       break;
@@ -519,8 +520,10 @@ void World::Impl::defer(std::uint32_t slot, double now) {
   // Sendmail: the queue run that picks it up is a process of its own.
   const double period = mta::timer_period(profile);
   if (period > 0) m.process = 1 + static_cast<std::uint64_t>(std::llround((next - mta.phase) / period));
-  queue.push_message(next, EventKind::attempt, slot, m.token);
+  const auto parked = waiting_slab.allocate();
+  queue.push_message(next, EventKind::retry, parked, 0);
   release_delivery(slot, now);
+  park(slot, parked);
 }
 
 void World::Impl::bounce(std::uint32_t slot, BounceReason reason, double now) {

@@ -7,8 +7,9 @@
 // is skipped instead of searched for and removed.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <queue>
 #include <vector>
 
 #include "model/observer.hpp"
@@ -31,6 +32,7 @@ enum class EventKind : std::uint8_t {
   relay_wake,       // slot = mta, server = domain: a relay's connect delay has passed
   queue_run,        // mta: its queue-run timer went off (model/queue_runner.hpp)
   runner_step,      // runner: a queue-run process takes its next message
+  retry,            // slot: a waiting message's retry (slot in the waiting slab, message.hpp)
 };
 
 struct Event {
@@ -103,26 +105,118 @@ class EventQueue {
     push(e);
   }
 
-  bool empty() const { return soon_.empty() && retries_.empty(); }
+  bool empty() const { return current_.empty() && in_ring_ == 0 && far_.empty(); }
   // The earliest event (not empty()).
-  const Event& top() { return first().top(); }
+  const Event& top() {
+    if (current_.empty()) advance();
+    return current_.top();
+  }
   // Takes the earliest event if it happens at or before `t`.
   bool pop_until(double t, Event& out) {
     if (empty()) return false;
-    auto& queue = first();
-    if (queue.top().time > t) return false;
-    out = queue.top();
-    queue.pop();
+    if (current_.empty()) advance();
+    if (current_.top().time > t) return false;
+    out = current_.top();
+    current_.pop();
+    ++popped_;
     return true;
   }
+  // Events taken so far.
+  std::uint64_t popped() const { return popped_; }
 
  private:
-  struct Later {
-    bool operator()(const Event& x, const Event& y) const {
-      return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+  static bool later(const Event& x, const Event& y) {
+    return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+  }
+
+  // A 4-ary min-heap on (time, seq) that moves a hole instead of swapping:
+  // half the depth of a binary heap and one copy per level. Keys are unique
+  // (seq is), so the order of pops is the same as any other heap's.
+  class Heap {
+   public:
+    bool empty() const { return items_.empty(); }
+    const Event& top() const { return items_.front(); }
+    void push(const Event& e) {
+      std::size_t hole = items_.size();
+      items_.emplace_back();
+      while (hole > 0) {
+        const std::size_t parent = (hole - 1) / kArity;
+        if (!later(items_[parent], e)) break;
+        items_[hole] = items_[parent];
+        hole = parent;
+      }
+      items_[hole] = e;
     }
+    void pop() {
+      const Event last = items_.back();
+      items_.pop_back();
+      const std::size_t n = items_.size();
+      if (n == 0) return;
+      std::size_t hole = 0;
+      for (;;) {
+        const std::size_t first_child = hole * kArity + 1;
+        if (first_child >= n) break;
+        std::size_t best = first_child;
+        const std::size_t end = std::min(first_child + kArity, n);
+        for (std::size_t c = first_child + 1; c < end; ++c)
+          if (later(items_[best], items_[c])) best = c;
+        if (!later(last, items_[best])) break;
+        items_[hole] = items_[best];
+        hole = best;
+      }
+      items_[hole] = last;
+    }
+
+   private:
+    static constexpr std::size_t kArity = 4;
+    std::vector<Event> items_;
   };
-  using Queue = std::priority_queue<Event, std::vector<Event>, Later>;
+
+  // A calendar of time buckets kWidth seconds wide. `current_` is a heap of
+  // every event in buckets up to `bucket_`; the ring holds, unsorted, the
+  // events of the next kRing - 1 buckets; `far_` the rest. A bucket is
+  // sorted only when the clock reaches it, so a push costs a heap of one
+  // bucket's events rather than of all. Buckets partition time (floor is
+  // monotone), so the earliest event is always in `current_` once it is filled.
+  static constexpr double kWidth = 0.25;
+  static constexpr std::int64_t kRing = 256;  // 64 s: sessions and timeouts; retries wait in far_
+  // Times past 10^18 s (an infinite one) share the last bucket, far enough
+  // from the int64 limit that bucket arithmetic cannot overflow.
+  static constexpr std::int64_t kLastBucket = std::int64_t{4} * 1000000000000000000;
+  static std::int64_t bucket_of(double time) {
+    const double b = std::floor(time / kWidth);
+    return b < static_cast<double>(kLastBucket) ? static_cast<std::int64_t>(b) : kLastBucket;
+  }
+  void push(const Event& e) {
+    const auto b = bucket_of(e.time);
+    if (b <= bucket_) return current_.push(e);
+    if (b - bucket_ < kRing) {
+      ring_[static_cast<std::size_t>(b % kRing)].push_back(e);
+      ++in_ring_;
+      return;
+    }
+    far_.push(e);
+  }
+  // `current_` is empty: the clock moves to the next bucket holding events.
+  void advance() {
+    std::int64_t next = kLastBucket;
+    if (!far_.empty()) next = bucket_of(far_.top().time);
+    if (in_ring_ > 0)
+      for (std::int64_t b = bucket_ + 1; b < bucket_ + kRing && b < next; ++b)
+        if (!ring_[static_cast<std::size_t>(b % kRing)].empty()) {
+          next = b;
+          break;
+        }
+    bucket_ = next;
+    auto& slot = ring_[static_cast<std::size_t>(next % kRing)];
+    for (const auto& e : slot) current_.push(e);
+    in_ring_ -= slot.size();
+    slot.clear();
+    while (!far_.empty() && bucket_of(far_.top().time) <= bucket_) {
+      current_.push(far_.top());
+      far_.pop();
+    }
+  }
 
   // Other events' keys have the top bit set; a state change's key is what it
   // concerns (servers first, then faults by index), then its push order.
@@ -141,18 +235,13 @@ class EventQueue {
     e.ok = false;
     return e;
   }
-  // Retries wait minutes to hours and are many when servers are down:
-  // keeping them apart keeps the busy queue small and in cache.
-  void push(const Event& e) { (e.kind == EventKind::attempt ? retries_ : soon_).push(e); }
-  Queue& first() {
-    if (retries_.empty()) return soon_;
-    if (soon_.empty()) return retries_;
-    return Later()(soon_.top(), retries_.top()) ? retries_ : soon_;
-  }
-
-  Queue soon_;
-  Queue retries_;
+  Heap current_;
+  std::vector<std::vector<Event>> ring_ = std::vector<std::vector<Event>>(kRing);
+  std::size_t in_ring_ = 0;
+  Heap far_;
+  std::int64_t bucket_ = -1;  // times start at 0
   std::uint64_t seq_ = 0;
+  std::uint64_t popped_ = 0;
 };
 
 }  // namespace mxsim::model

@@ -3,8 +3,10 @@
 // whenever an event queued for it must no longer count.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "dns/resolver.hpp"
@@ -22,6 +24,10 @@ inline constexpr std::uint32_t kNoServer = ~std::uint32_t{0};
 // greylisting and 5xx included, is positive feedback.
 enum class Feedback : std::uint8_t { none, success, site_failure };
 
+// Between attempts a message is a WaitingMessage (below): a field that must
+// outlive a retry goes there too, copied by World::Impl::park and unpark.
+// A queue-run MTA's deferred mail (queue_runner.hpp) keeps its slot instead:
+// its queue and wait lists name it by slot.
 struct Message {
   std::uint32_t token = 0;
   std::uint32_t group = 0;         // of the MTA holding it now
@@ -100,6 +106,52 @@ class MessageSlab {
   // holder, model/connection_cache.hpp) leaves references to the others valid.
   std::deque<Message> slots_;
   std::vector<std::uint32_t> free_;
+};
+
+// A message waiting for its retry keeps only what its next attempt reads:
+// about a third of a Message, with no vectors. When servers are down almost
+// every message in flight waits (an all-down day, bench/backlog-bench.yaml),
+// so this is most of a run's memory then.
+struct WaitingMessage {
+  double submitted = 0;
+  // Its mta::RetryState, flat (no padding).
+  double retry_submitted = 0;
+  double first_failure = -1;
+  double last_gap = 0;
+  double bytes = 0;
+  std::uint64_t id = 0;
+  std::uint64_t process = 0;
+  std::uint32_t origin_group = 0;
+  std::uint32_t mta = 0;  // its group is that MTA's
+  dns::NameId domain = dns::kNoName;
+  std::uint32_t failures : 31 = 0;
+  std::uint32_t first_hop_done : 1 = 0;
+};
+static_assert(sizeof(WaitingMessage) == 72);
+
+// Waiting messages, in chunks so that growing never copies (nor holds the
+// old and new arrays at once), and slots reused as retries start.
+class WaitingSlab {
+ public:
+  std::uint32_t allocate() {
+    if (!free_.empty()) {
+      const auto slot = free_.back();
+      free_.pop_back();
+      return slot;
+    }
+    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+    return size_++;
+  }
+  void release(std::uint32_t slot) { free_.push_back(slot); }
+  WaitingMessage& operator[](std::uint32_t slot) { return (*chunks_[slot / kChunk])[slot % kChunk]; }
+  std::size_t live() const { return size_ - free_.size(); }
+
+ private:
+  static constexpr std::uint32_t kChunk = 4096;
+  using Chunk = std::array<WaitingMessage, kChunk>;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace mxsim::model

@@ -223,8 +223,8 @@ bool World::Impl::run_pass_connection(std::uint32_t slot, std::uint32_t r, doubl
 void World::Impl::run_cache_connection(std::uint32_t slot, std::uint32_t r, double now) {
   const auto& profile = groups[slab[slot].group].profile;
   {
-    auto& cache = runners[r].cache;
-    std::erase_if(cache, [&](const CachedConnection& c) {
+    auto& run_cache = runners[r].cache;
+    std::erase_if(run_cache, [&](const CachedConnection& c) {
       if (now - c.last_use < profile.connection_cache_timeout) return false;
       close_cached(c, now);
       return true;
@@ -244,11 +244,11 @@ void World::Impl::run_cache_connection(std::uint32_t slot, std::uint32_t r, doub
   h.mta = slab[slot].mta;
   h.session.server = slab[slot].session.server;
   hand_over(slot, holder);
-  auto& cache = runners[r].cache;
-  cache.push_back({.holder = holder, .server = slab[holder].session.server, .last_use = now});
-  while (cache.size() > static_cast<std::size_t>(profile.connection_cache_size)) {
-    close_cached(cache.front(), now);
-    cache.erase(cache.begin());
+  auto& run_cache = runners[r].cache;
+  run_cache.push_back({.holder = holder, .server = slab[holder].session.server, .last_use = now});
+  while (run_cache.size() > static_cast<std::size_t>(profile.connection_cache_size)) {
+    close_cached(run_cache.front(), now);
+    run_cache.erase(run_cache.begin());
   }
 }
 
@@ -267,11 +267,12 @@ void World::Impl::close_cached(const CachedConnection& c, double now) {
 bool World::Impl::take_cached(std::uint32_t slot, std::uint32_t s, double now) {
   const auto r = slab[slot].runner;
   if (r == kNoRunner) return false;
-  auto& cache = runners[r].cache;
-  const auto it = std::find_if(cache.begin(), cache.end(), [s](const CachedConnection& c) { return c.server == s; });
-  if (it == cache.end()) return false;
+  auto& run_cache = runners[r].cache;
+  const auto it =
+      std::find_if(run_cache.begin(), run_cache.end(), [s](const CachedConnection& c) { return c.server == s; });
+  if (it == run_cache.end()) return false;
   const auto c = *it;
-  cache.erase(it);
+  run_cache.erase(it);
   const auto& profile = groups[slab[slot].group].profile;
   if (slab[c.holder].kept_server != s || now - c.last_use >= profile.connection_cache_timeout) {
     close_cached(c, now);

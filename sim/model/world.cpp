@@ -94,6 +94,64 @@ void World::Impl::server_state(std::uint32_t s, bool up, double now) {
   server.backlog_live = 0;
 }
 
+// A deferred message, once its delivery is released, keeps what its next
+// attempt reads; any event still queued for its old slot is stale. Only
+// messages that nothing but their retry event refers to are parked: a
+// queue-run MTA's deferred mail stays in its slot (its queue, wait lists and
+// runs name it by slot, queue_runner.hpp), and a parked message holds no
+// connection, so the connection-cache fields (idle_holder, limited, source)
+// and the queue-run ones (runner, queued, wait_listed) are not kept. The
+// references that outlive the slot carry the token it had ((slot, token)
+// pairs: relay tasks, backlog and Exim retry waiters) or the message id
+// (queue entries); a slot's token only grows and ids are unique, so a slot
+// reused meanwhile never passes for the message that left it.
+void World::Impl::park(std::uint32_t slot, std::uint32_t parked) {
+  auto& m = slab[slot];
+  auto& w = waiting_slab[parked];
+  w.submitted = m.submitted;
+  w.retry_submitted = m.retry.submitted;
+  w.first_failure = m.retry.first_failure;
+  w.last_gap = m.retry.last_gap;
+  w.failures = static_cast<std::uint32_t>(m.retry.failures) & 0x7fffffffU;
+  w.bytes = m.bytes;
+  w.id = m.id;
+  w.process = m.process;
+  w.origin_group = m.origin_group;
+  w.mta = m.mta;
+  w.domain = m.domain;
+  w.first_hop_done = m.first_hop_done ? 1 : 0;
+  ++m.token;
+  slab.release(slot);
+}
+
+// Its retry is due: the message takes a full slot again.
+std::uint32_t World::Impl::unpark(std::uint32_t parked) {
+  const auto slot = slab.allocate();
+  auto& m = slab[slot];
+  const auto& w = waiting_slab[parked];
+  m.submitted = w.submitted;
+  m.retry = mta::RetryState{.submitted = w.retry_submitted,
+                            .first_failure = w.first_failure,
+                            .failures = static_cast<int>(w.failures),
+                            .last_gap = w.last_gap};
+  m.bytes = w.bytes;
+  m.id = w.id;
+  m.process = w.process;
+  m.group = mtas[w.mta].group;
+  m.origin_group = w.origin_group;
+  m.mta = w.mta;
+  m.domain = w.domain;
+  m.first_hop_done = w.first_hop_done != 0;
+  m.runner = kNoRunner;
+  m.queued = false;
+  m.wait_listed = false;
+  m.waiting_retry = true;
+  m.holds_delivery = false;
+  m.feedback = Feedback::none;
+  waiting_slab.release(parked);
+  return slot;
+}
+
 World::World(const scenario::Scenario& scenario, RunOptions options, SessionModel& sessions)
     : impl_(std::make_unique<Impl>(scenario, options, sessions)) {
   auto& w = *impl_;
@@ -170,6 +228,7 @@ std::uint64_t World::submitted() const { return impl_->submitted; }
 std::uint64_t World::delivered() const { return impl_->delivered; }
 std::uint64_t World::bounced() const { return impl_->bounced; }
 std::uint64_t World::in_flight() const { return impl_->in_flight(); }
+std::uint64_t World::events() const { return impl_->queue.popped(); }
 const std::vector<std::string>& World::warnings() const { return impl_->warnings; }
 
 int World::concurrency_window(std::uint32_t group, std::uint32_t mta, std::string_view domain) const {
@@ -192,7 +251,7 @@ double run_standalone(World& world) {
 bool World::conserved() const {
   const auto& w = *impl_;
   return w.submitted >= w.delivered + w.bounced &&
-         w.in_flight() + w.cache.holders + w.cached_connections == w.slab.live();
+         w.in_flight() + w.cache.holders + w.cached_connections == w.slab.live() + w.waiting_slab.live();
 }
 
 }  // namespace mxsim::model

@@ -86,6 +86,8 @@ class World {
   std::uint64_t delivered() const;
   std::uint64_t bounced() const;
   std::uint64_t in_flight() const;
+  // Model events taken from the event queue so far (stale ones included).
+  std::uint64_t events() const;
   // submitted == delivered + bounced + pending, and every pending message holds a slot
   bool conserved() const;
   // The concurrency window MTA `mta` (within its group) has for `domain`

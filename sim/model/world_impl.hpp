@@ -55,6 +55,7 @@ struct World::Impl {
   EventQueue queue;
   MessageSlab slab;
   ConnectionCache cache;
+  WaitingSlab waiting_slab;  // messages between attempts (their retry events name these slots)
   std::uint64_t next_message_id = 0;
   std::uint32_t arrivals_open = 0;  // groups still generating messages
   std::uint64_t submitted = 0, delivered = 0, bounced = 0;
@@ -116,6 +117,9 @@ struct World::Impl {
   void defer(std::uint32_t slot, double now);
   void bounce(std::uint32_t slot, BounceReason reason, double now);
   void end_message(std::uint32_t slot, double now);
+  // Between attempts a message lives in `waiting_slab` (message.hpp); its slot is freed.
+  void park(std::uint32_t slot, std::uint32_t parked);
+  std::uint32_t unpark(std::uint32_t parked);
   void release_delivery(std::uint32_t slot, double now);
   void hand_over(std::uint32_t from, std::uint32_t to);
   bool keeps_connection(std::uint32_t slot, double now);

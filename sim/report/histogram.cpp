@@ -19,7 +19,8 @@ double Histogram::midpoint(int bucket) {
   return kSmallest * std::exp((static_cast<double>(bucket) - 0.5) * kLogRatio);
 }
 
-void Histogram::add(double value) {
+void Histogram::add(Sample s) {
+  const double value = s.value;
   if (count_ == 0) {
     min_ = max_ = value;
   } else {
@@ -28,7 +29,7 @@ void Histogram::add(double value) {
   }
   ++count_;
   sum_ += value;
-  ++buckets_[static_cast<std::size_t>(bucket_of(value))];
+  ++buckets_[static_cast<std::size_t>(s.bucket)];
 }
 
 void Histogram::merge(const Histogram& other) {

@@ -16,7 +16,15 @@ class Histogram {
   static constexpr double kSmallest = 1e-6;  // values below are counted as 0
   static constexpr int kBuckets = 1800;      // covers up to about 3.3e9 s
 
-  void add(double value);
+  void add(double value) { add(sample(value)); }
+  // A value with its bucket found: the bucket costs a logarithm, so a value
+  // that goes into several histograms is bucketed once.
+  struct Sample {
+    double value;
+    int bucket;
+  };
+  static Sample sample(double value) { return {value, bucket_of(value)}; }
+  void add(Sample s);
   void merge(const Histogram& other);
 
   std::uint64_t count() const { return count_; }

@@ -131,14 +131,23 @@ void Stats::server_state(double t, std::uint32_t server, bool up) {
   live_[server].up = up;
 }
 
+// A message delivered at its first hop has both latencies equal: its bucket
+// is found once for the four histograms.
+Histogram::Sample Stats::sample(double latency) {
+  if (!(latency == last_sample_.value)) last_sample_ = Histogram::sample(latency);
+  return last_sample_;
+}
+
 void Stats::first_hop(double, std::uint32_t group, double latency) {
-  first_hop_.add(latency);
-  group_first_hop_[group].add(latency);
+  const auto s = sample(latency);
+  first_hop_.add(s);
+  group_first_hop_[group].add(s);
 }
 
 void Stats::delivered(double, std::uint32_t group, double latency) {
-  delivery_.add(latency);
-  group_delivery_[group].add(latency);
+  const auto s = sample(latency);
+  delivery_.add(s);
+  group_delivery_[group].add(s);
   ++messages_.delivered;
 }
 

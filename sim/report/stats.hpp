@@ -105,6 +105,7 @@ class Stats final : public model::Observer {
   void accrue(Live& l, double until);
   void close_bin(Live& l, std::uint32_t s);
   void traffic(double t, std::uint32_t s);
+  Histogram::Sample sample(double latency);
 
   StatsSetup setup_;
   std::vector<ServerCounters> servers_;
@@ -117,6 +118,7 @@ class Stats final : public model::Observer {
   Histogram delivery_;
   std::vector<Histogram> group_first_hop_;
   std::vector<Histogram> group_delivery_;
+  Histogram::Sample last_sample_{kNone, 0};
 };
 
 }  // namespace mxsim::report

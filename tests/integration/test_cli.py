@@ -121,6 +121,31 @@ class Reproducibility(unittest.TestCase):
             self.assertEqual(without_wall_time(os.path.join(a, "summary.json")),
                              without_wall_time(os.path.join(b, "summary.json")))
 
+    def test_stats_go_to_stderr_and_change_no_output(self):
+        scenario = os.path.join(ARGS.scenarios, self.SCENARIO)
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            plain = mxsim("run", reduced(scenario, a), "--out", a)
+            stats = mxsim("run", reduced(scenario, b), "--out", b, "--stats")
+            self.assertEqual(plain.returncode, 0, plain.stderr)
+            self.assertEqual(stats.returncode, 0, stats.stderr)
+            self.assertEqual(plain.stdout, stats.stdout)
+            self.assertNotIn("stats:", plain.stderr)
+            for name in ("servers.csv", "timeseries.csv", "queue.csv"):
+                with open(os.path.join(a, name), "rb") as fa, open(os.path.join(b, name), "rb") as fb:
+                    self.assertEqual(fa.read(), fb.read(), name)
+            self.assertEqual(without_wall_time(os.path.join(a, "summary.json")),
+                             without_wall_time(os.path.join(b, "summary.json")))
+            with open(os.path.join(b, "summary.json")) as f:
+                submitted = json.load(f)["messages"]["submitted"]
+            m = re.search(r"^mxsim run: stats: (\d+) events in ([0-9.]+) s wall \((\d+) events/s\), (\d+) messages "
+                          r"\((\d+) messages/s\), peak RSS ([0-9.]+) MB$", stats.stderr, re.M)
+            self.assertIsNotNone(m, stats.stderr)
+            events, messages, rss = int(m.group(1)), int(m.group(4)), float(m.group(6))
+            self.assertEqual(messages, submitted)
+            # Every message has at least its arrival and one attempt's end.
+            self.assertGreaterEqual(events, 2 * messages)
+            self.assertGreater(rss, 1.0)
+
     def test_different_seed_changes_the_run(self):
         scenario = os.path.join(ARGS.scenarios, self.SCENARIO)
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
@@ -281,7 +306,7 @@ class Help(unittest.TestCase):
     def test_run_help_describes_every_option(self):
         r = mxsim("run", "--help")
         self.assertEqual(r.returncode, 0)
-        for option in ("--seed", "--out", "--format", "--quiet", "--sim-log", "--help"):
+        for option in ("--seed", "--out", "--format", "--quiet", "--sim-log", "--stats", "--help"):
             self.assertIn(option, r.stdout)
         for name in ("summary.json", "servers.csv", "timeseries.csv", "queue.csv"):
             self.assertIn(name, r.stdout)
