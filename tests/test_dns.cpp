@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -290,6 +292,33 @@ TEST(ZoneParse, ManyOwnersOfOneAddress) {
   EXPECT_EQ(db.addresses_of(db.find_name("h0.big.test.")),
             (std::vector<AddressId>{shared, db.find_address("10.0.1.1")}));
   EXPECT_TRUE(db.addresses_of(db.find_name("big.test.")).empty());
+}
+
+// Loading n names on one address costs what n names on n addresses cost,
+// not n^2 as when each record scanned the owners already on its address
+// (issue 18: 200 000 names took 16.5 s).
+double parse_seconds(int names, bool one_address) {
+  std::string text = "$ORIGIN big.test.\n";
+  text.reserve(static_cast<std::size_t>(names) * 28);
+  for (int i = 0; i < names; ++i)
+    text += one_address ? fmt::format("h{} IN A 192.0.2.1\n", i)
+                        : fmt::format("h{} IN A 10.{}.{}.{}\n", i, i >> 16, (i >> 8) & 255, i & 255);
+  const auto start = std::chrono::steady_clock::now();
+  const ZoneDb db = ZoneDb::parse(text, at(1));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (one_address) EXPECT_EQ(db.owners(db.find_address("192.0.2.1")).size(), static_cast<std::size_t>(names));
+  return seconds;
+}
+
+TEST(ZoneParseScaling, ManyNamesOnOneAddressLoadAsFastAsOnManyAddresses) {
+  // Best of two: the first run pays page faults.
+  double shared = 1e9, distinct = 1e9;
+  for (int i = 0; i < 2; ++i) {
+    distinct = std::min(distinct, parse_seconds(100'000, false));
+    shared = std::min(shared, parse_seconds(100'000, true));
+  }
+  // Measured at 10^5 names: 0.36 s vs 0.48 s; before the fix 0.98 s vs 0.44 s.
+  EXPECT_LT(shared, 1.6 * distinct + 0.02) << "one address: " << shared << " s, distinct: " << distinct << " s";
 }
 
 TEST(ZoneNames, IsAtOrBelow) {
