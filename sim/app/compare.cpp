@@ -20,6 +20,7 @@
 
 #include "app/children.hpp"
 #include "app/command.hpp"
+#include "app/options.hpp"
 #include "app/output.hpp"
 #include "compare/compare.hpp"
 #include "scenario/cost.hpp"
@@ -71,15 +72,7 @@ int compare_command(const std::vector<std::string>& args) {
        "NAME=VALUE: raise a limit on what a scenario may ask for, for every run (see mxsim run --help), or "
        "runs=N: the scenarios x policies x seeds a compare may have (10000)");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::vector<std::string>>(&scenario_paths));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "scenario", scenario_paths);
   if (vm.count("help")) {
     std::cout << options << R"(
 CSV columns: scenario, policy, seed, status (ok; conservation: the run broke it; error: no summary,

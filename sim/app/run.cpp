@@ -20,6 +20,7 @@
 #include <fmt/ostream.h>
 
 #include "app/command.hpp"
+#include "app/options.hpp"
 #include "app/output.hpp"
 #include "engine/engine.hpp"
 #include "report/writers.hpp"
@@ -146,15 +147,7 @@ int run_command(const std::vector<std::string>& args) {
       ("limit", po::value<std::vector<std::string>>(&limits),
        "NAME=VALUE: raise a limit on what the scenario may ask for (repeatable; the limits are listed below)");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "scenario", scenario_path);
   if (vm.count("help")) {
     std::cout << options << "\nProgress goes to stderr when it is a terminal. SIGINT, SIGTERM, SIGHUP or SIGPIPE "
                  "stops the run: what was measured so far is written, marked \"complete\": false.\n"

@@ -23,6 +23,7 @@
 
 #include "app/children.hpp"
 #include "app/command.hpp"
+#include "app/options.hpp"
 #include "app/output.hpp"
 #include "scenario/cost.hpp"
 #include "scenario/limits.hpp"
@@ -108,15 +109,7 @@ int size_command(const std::vector<std::string>& args) {
        "NAME=VALUE: raise a limit on what a scenario may ask for, for every run (see mxsim run --help), or "
        "runs=N: the runs a search may take (10000)");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "scenario", scenario_path);
   if (vm.count("help")) {
     std::cout << options << kHelp;
     return kExitOk;

@@ -20,6 +20,7 @@
 
 #include "app/children.hpp"
 #include "app/command.hpp"
+#include "app/options.hpp"
 #include "app/output.hpp"
 #include "scenario/cost.hpp"
 #include "scenario/limits.hpp"
@@ -74,15 +75,7 @@ int sweep_command(const std::vector<std::string>& args) {
        "NAME=VALUE: raise a limit on what a scenario may ask for, for every point (see mxsim run --help), or "
        "runs=N: the points x seeds a sweep may have (10000)");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("sweep", po::value<std::string>(&sweep_path));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("sweep", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "sweep", sweep_path);
   if (vm.count("help")) {
     std::cout << options << R"(
 The sweep file (YAML):
@@ -264,15 +257,7 @@ int merge_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "describe the options")(
       "out,o", po::value<std::string>(&out_path),
       "the CSV file to write (default, or -: stdout); written under a random temporary name, then renamed");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::vector<std::string>>(&paths));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "input", paths);
   if (vm.count("help")) {
     std::cout << options
               << "\nThe shards may come in any order. A shard that was interrupted (its last line is \"# incomplete: "

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/command.hpp"
+#include "app/options.hpp"
 #include "dns/lint.hpp"
 #include "lint/scenario_lint.hpp"
 #include "scenario/cost.hpp"
@@ -75,15 +76,7 @@ int validate_command(const std::vector<std::string>& args) {
       "estimate", "also print each scenario's estimated run: messages, wall time and peak memory (virtual, "
       "itemized), against the memory limit `run` applies (text format only)")(
       "paje", "with --estimate: as for a run with --paje");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::vector<std::string>>(&paths));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-  po::notify(vm);
+  const auto vm = parse_command_line(args, options, "scenario", paths);
   if (vm.count("help")) {
     std::cout << options
               << checks_help() << "\n--format json prints one list of findings, each {file, line, column, check, "
