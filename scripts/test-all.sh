@@ -12,6 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cmake --preset ci && cmake --build --preset ci -j2 && ctest --preset ci
+# One command per line: under `set -e` a failure inside an && list that is
+# not its last command would not stop the script.
+cmake --preset ci
+cmake --build --preset ci -j2
+ctest --preset ci
 scripts/check-package.sh build/ci
-cmake --preset sanitize && cmake --build --preset sanitize -j2 && ctest --preset sanitize
+cmake --preset sanitize
+cmake --build --preset sanitize -j2
+ctest --preset sanitize

@@ -306,7 +306,9 @@ double parse_seconds(int names, bool one_address) {
   const auto start = std::chrono::steady_clock::now();
   const ZoneDb db = ZoneDb::parse(text, at(1));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (one_address) EXPECT_EQ(db.owners(db.find_address("192.0.2.1")).size(), static_cast<std::size_t>(names));
+  if (one_address) {
+    EXPECT_EQ(db.owners(db.find_address("192.0.2.1")).size(), static_cast<std::size_t>(names));
+  }
   return seconds;
 }
 
