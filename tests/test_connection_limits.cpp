@@ -16,6 +16,7 @@
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 #include "util/error.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -46,13 +47,8 @@ struct Log final : Observer {
 };
 
 Log run(const std::string& yaml, std::uint64_t seed = 1) {
-  const auto scenario = scenario::load_text(yaml, "limits.yaml");
-  RoundTripSessions sessions;
-  World world(scenario, {.seed = seed}, sessions);
   Log log;
-  world.observe(log);
-  run_standalone(world);
-  EXPECT_TRUE(world.conserved());
+  test::ModelRun(yaml, "limits.yaml", seed).run(log);
   EXPECT_EQ(log.open_total, 0);  // every connection closed by the end
   return log;
 }
@@ -63,13 +59,7 @@ Log run(const std::string& yaml, std::uint64_t seed = 1) {
 // first second by `mtas` MTAs of `profile`.
 std::string backlog(const std::string& profile, int messages, const std::string& overrides = "", int mtas = 1,
                     int sessions = 5000, const std::string& service = "1s") {
-  return fmt::format(R"(duration: 1s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  return "duration: 1s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: {}, service: {}}}
 senders:
   - {{name: s, mtas: {}, profile: {}, rate: {}/s, rtt: 10ms, to: example.com{}}}
@@ -154,13 +144,7 @@ struct Reuse {
 };
 
 Reuse postfix_stream(double cache_time) {
-  const auto log = run(fmt::format(R"(duration: 2h
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  const auto log = run("duration: 2h\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: 100, service: 1s}}
 senders:
   - {{name: s, mtas: 1, profile: postfix, rate: 0.7/s, rtt: 10ms, to: example.com,

@@ -12,6 +12,7 @@
 
 #include "model/world.hpp"
 #include "scenario/scenario.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -29,13 +30,8 @@ struct Log final : Observer {
 };
 
 Log run(const std::string& yaml) {
-  const auto scenario = scenario::load_text(yaml, "queue-manager.yaml");
-  RoundTripSessions sessions;
-  World world(scenario, {.seed = 1}, sessions);
   Log log;
-  world.observe(log);
-  run_standalone(world);
-  EXPECT_TRUE(world.conserved());
+  test::ModelRun(yaml, "queue-manager.yaml", 1).run(log);
   return log;
 }
 
@@ -43,13 +39,7 @@ Log run(const std::string& yaml) {
 // at t = 0 by one Postfix MTA.
 std::string backlog(int messages, const std::string& service, const std::string& overrides = "",
                     const std::string& events = "") {
-  return fmt::format(R"(duration: 1s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  return "duration: 1s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: 1000, service: {}}}
 senders:
   - {{name: s, mtas: 1, profile: postfix, rate: {}/s, rtt: 100ms, to: example.com{}}}
@@ -105,12 +95,7 @@ TEST(QueueManager, ReuseStopsAtTheTimeLimit) {
 // waiting for it is deferred, and new mail too, without connecting, until
 // its timer (minimal_backoff_time, 300 s) revives it at the initial window.
 TEST(QueueManager, PostfixDestinationDiesAfterAFailedPseudoCohort) {
-  const auto log = run(std::string("duration: 20m\n") + R"(zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  const auto log = run("duration: 20m\n" + test::kOneMxZone + R"(servers:
   mx.example.com: {sessions: 10, service: 1s}
 senders:
   - {name: s, mtas: 1, profile: postfix, rate: 1/s, rtt: 100ms, to: example.com}

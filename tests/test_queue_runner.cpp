@@ -18,6 +18,7 @@
 #include "mta/profile.hpp"
 #include "scenario/scenario.hpp"
 #include "util/error.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -59,14 +60,9 @@ struct Log final : Observer {
 };
 
 Log run(const std::string& yaml, double from) {
-  const auto scenario = scenario::load_text(yaml, "queue-runner.yaml");
-  RoundTripSessions sessions;
-  World world(scenario, {.seed = 7}, sessions);
   Log log;
   log.from = from;
-  world.observe(log);
-  run_standalone(world);
-  EXPECT_TRUE(world.conserved());
+  test::ModelRun(yaml, "queue-runner.yaml", 7).run(log);
   return log;
 }
 
@@ -76,13 +72,7 @@ Log run(const std::string& yaml, double from) {
 // 0, 30 min, 1 h, ... (queue_phase 0): the first after the outage at 3600 s.
 std::string outage(const std::string& profile, int messages, const std::string& service, int mtas = 1,
                    const std::string& overrides = "") {
-  return fmt::format(R"(duration: 100s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  return "duration: 100s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: 1000, service: {}}}
 senders:
   - {{name: s, mtas: {}, profile: {}, rate: {}/s, rtt: 100ms, to: example.com,

@@ -23,6 +23,7 @@
 #include "report/writers.hpp"
 #include "report/fairness.hpp"
 #include "scenario/scenario.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -33,15 +34,11 @@ struct Run {
 };
 
 Run run_model(const std::string& yaml, std::uint64_t seed, bool trace = false) {
-  const auto scenario = scenario::load_text(yaml, "validation.yaml");
-  RoundTripSessions sessions;
+  test::ModelRun run(yaml, "validation.yaml", seed);
   std::ostringstream trace_text;
-  World world(scenario, {.seed = seed}, sessions);
-  report::Recorder recorder(world, {.trace = trace ? &trace_text : nullptr});
-  world.observe(recorder);
-  const double end = run_standalone(world);
-  EXPECT_TRUE(world.conserved());
-  EXPECT_TRUE(recorder.stats().agrees_with(world));
+  report::Recorder recorder(run.world(), {.trace = trace ? &trace_text : nullptr});
+  const double end = run.run(recorder);
+  EXPECT_TRUE(recorder.stats().agrees_with(run.world()));
   return {report::to_json(recorder.finish({.seed = seed, .end = end})), trace_text.str()};
 }
 
@@ -405,13 +402,7 @@ struct LimiterRun {
 };
 
 LimiterRun concurrency_limiter(const std::string& overrides) {
-  const std::string yaml = fmt::format(R"(duration: 1s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  const std::string yaml = "duration: 1s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: 5, backlog: 0, overflow: tempfail, service: 1s}}
 senders:
   - {{name: s, mtas: 1, profile: postfix, rate: 1000/s, rtt: 10ms, to: example.com{}}}
@@ -506,26 +497,15 @@ struct Backlog final : Observer {
 };
 
 void expect_backlog_drain(bool passing) {
-  const std::string yaml = fmt::format(R"(duration: 10s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  const std::string yaml = "duration: 10s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: 1000, service: 5s, greylist: {{delay: 1s, key: message}}}}
 senders:
   - {{name: s, mtas: 40, profile: exim, rate: 120/s, rtt: 100ms, to: example.com,
      overrides: {{connection_reuse: {}}}}}
 )",
                                        passing ? "true" : "false");
-  const auto scenario = scenario::load_text(yaml, "backlog.yaml");
-  RoundTripSessions sessions;
-  World world(scenario, {.seed = 5}, sessions);
   Backlog log;
-  world.observe(log);
-  run_standalone(world);
-  ASSERT_TRUE(world.conserved());
+  test::ModelRun(yaml, "backlog.yaml", 5).run(log);
   ASSERT_EQ(log.mtas.size(), 40u);
   // The predicted intervals' starts (+1) and ends (-1); at one time an end
   // sorts before a start, as a run's next session starts when the last ends.

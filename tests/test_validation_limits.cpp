@@ -16,6 +16,7 @@
 
 #include "model/world.hpp"
 #include "scenario/scenario.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -40,26 +41,16 @@ constexpr double kRtt = 0.010;
 constexpr double kService = 1.0;
 
 Log run(int mtas, int per_mta, int sessions, std::uint64_t seed) {
-  const auto yaml = fmt::format(R"(duration: 1s
-zone: |
-  $ORIGIN example.com.
-  $TTL 86400
-  @ IN MX 10 mx
-  mx IN A 192.0.2.1
-servers:
+  const auto yaml = "duration: 1s\n" + test::kOneMxZone + fmt::format(R"(servers:
   mx.example.com: {{sessions: {}, backlog: 10000, service: {}s}}
 senders:
   - {{name: s, mtas: {}, profile: opensmtpd, rate: {}/s, rtt: {}s, to: example.com}}
 )",
                                 sessions, kService, mtas, mtas * per_mta, kRtt);
-  const auto scenario = scenario::load_text(yaml, "validation-limits.yaml");
-  RoundTripSessions model;
-  World world(scenario, {.seed = seed}, model);
+  test::ModelRun run(yaml, "validation-limits.yaml", seed);
   Log log;
-  world.observe(log);
-  run_standalone(world);
-  EXPECT_TRUE(world.conserved());
-  EXPECT_EQ(log.delivered_count, world.submitted());
+  run.run(log);
+  EXPECT_EQ(log.delivered_count, run.world().submitted());
   return log;
 }
 

@@ -12,6 +12,7 @@
 #include "report/recorder.hpp"
 #include "report/writers.hpp"
 #include "scenario/scenario.hpp"
+#include "support/model_run.hpp"
 
 namespace mxsim::model {
 namespace {
@@ -26,14 +27,10 @@ const char* kZone = R"(zone: |
 )";
 
 nlohmann::json run_model(const std::string& yaml, std::uint64_t seed = 1) {
-  const auto scenario = scenario::load_text(yaml, "test.yaml");
-  RoundTripSessions sessions;
-  World world(scenario, {.seed = seed}, sessions);
-  report::Recorder recorder(world, {});
-  world.observe(recorder);
-  const double end = run_standalone(world);
-  EXPECT_TRUE(world.conserved());
-  EXPECT_TRUE(recorder.stats().agrees_with(world));
+  test::ModelRun run(yaml, "test.yaml", seed);
+  report::Recorder recorder(run.world(), {});
+  const double end = run.run(recorder);
+  EXPECT_TRUE(recorder.stats().agrees_with(run.world()));
   return report::to_json(recorder.finish({.seed = seed, .end = end}));
 }
 
