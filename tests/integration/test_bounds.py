@@ -5,7 +5,6 @@ a platform with no route, or a one-way route, exits 2 from `validate` and
 on 100 k MX records and on 20 k recipient domains; --trace stops at --limit
 trace_bytes after a whole line; sweeps above --limit runs are refused at once;
 --jobs above the CPUs warns; content-filter-burst runs under ulimit -v."""
-import argparse
 import os
 import pty
 import re
@@ -17,6 +16,8 @@ import sys
 import tempfile
 import time
 import unittest
+
+import support
 
 ARGS = None
 
@@ -115,7 +116,7 @@ class InterruptedQuickly(unittest.TestCase):
     def setUp(self):
         # The bound is a property of the optimized build (the ci preset checks it); under
         # AddressSanitizer and thread contexts freeing the run's memory alone takes seconds.
-        if sanitized():
+        if support.sanitized(ARGS.mxsim):
             self.skipTest("timed bound: checked on the optimized build, not under AddressSanitizer")
 
     def test_sigint_within_a_second_on_100k_mx_records(self):
@@ -215,14 +216,11 @@ class ManyRuns(unittest.TestCase):
             self.assertNotIn("warning", r.stderr)
 
 
-def sanitized():
-    r = subprocess.run(["ldd", ARGS.mxsim], capture_output=True, text=True)
-    return "asan" in r.stdout or "tsan" in r.stdout
 
 
 class StacksSized(unittest.TestCase):
     def test_content_filter_burst_runs_in_a_small_address_space(self):
-        if sanitized():
+        if support.sanitized(ARGS.mxsim):
             self.skipTest("AddressSanitizer reserves terabytes of address space")
         # 8 MiB per actor reserved 2.1 GB: "Failed to allocate stack", SIGABRT.
         def limit():
@@ -233,12 +231,5 @@ class StacksSized(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mxsim", required=True)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--scenarios", required=True)
-    ARGS, rest = parser.parse_known_args()
-    ARGS.mxsim = os.path.abspath(ARGS.mxsim)
-    ARGS.data = os.path.abspath(ARGS.data)
-    ARGS.scenarios = os.path.abspath(ARGS.scenarios)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    ARGS, argv = support.parse_paths("mxsim", "data", "scenarios")
+    unittest.main(argv=argv, verbosity=2)

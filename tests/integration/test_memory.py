@@ -5,7 +5,6 @@ scenario runs under `ulimit -v` of its own estimate (`mxsim validate
 the run with its estimate and the --limit to raise, and runs once it is
 raised; a `down` event every second with messages allowed to wait a year
 runs in a few tens of MB of resident memory."""
-import argparse
 import glob
 import os
 import re
@@ -14,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+import support
 
 ARGS = None
 ESTIMATE = re.compile(r"^(?P<path>.*): estimate: .* peak memory (?P<mib>[0-9.]+) MiB .*limit memory=(?P<limit>\d+) MiB: "
@@ -44,16 +45,11 @@ def run_limited(args, limit_bytes=None, timeout=300):
     return p.returncode, err, usage.ru_maxrss
 
 
-def sanitized():
-    """AddressSanitizer reserves terabytes of address space and doubles
-    resident memory: `ulimit -v` and RSS bounds hold for the optimized build."""
-    r = subprocess.run(["ldd", ARGS.mxsim], capture_output=True, text=True)
-    return "asan" in r.stdout or "tsan" in r.stdout
 
 
 class Estimate(unittest.TestCase):
     def test_every_scenario_runs_under_its_estimate_plus_a_quarter(self):
-        if sanitized():
+        if support.sanitized(ARGS.mxsim):
             self.skipTest("ulimit -v: checked on the optimized build, not under AddressSanitizer")
         paths = sorted(glob.glob(os.path.join(ARGS.scenarios, "*.yaml")) +
                        glob.glob(os.path.join(ARGS.scenarios, "compare", "*.yaml")))
@@ -94,7 +90,7 @@ class Estimate(unittest.TestCase):
 
 class Periodic(unittest.TestCase):
     def test_a_fault_every_second_for_a_year_of_lifetime_stays_small(self):
-        if sanitized():
+        if support.sanitized(ARGS.mxsim):
             self.skipTest("ulimit -v and peak RSS: checked on the optimized build, not under AddressSanitizer")
         path = os.path.join(ARGS.data, "memory", "flapping-year.yaml")
         found, r = estimates([path])
@@ -109,12 +105,5 @@ class Periodic(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mxsim", required=True)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--scenarios", required=True)
-    ARGS, rest = parser.parse_known_args()
-    ARGS.mxsim = os.path.abspath(ARGS.mxsim)
-    ARGS.data = os.path.abspath(ARGS.data)
-    ARGS.scenarios = os.path.abspath(ARGS.scenarios)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    ARGS, argv = support.parse_paths("mxsim", "data", "scenarios")
+    unittest.main(argv=argv, verbosity=2)
