@@ -8,6 +8,7 @@
 // work (platform.hpp), whose ends go back to the model.
 #include "engine/engine.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <cmath>
@@ -93,10 +94,14 @@ void watch_states(const Platform& platform, Activities& activities, model::World
 
 // Link faults in time order (a platform file's links take no profiles).
 void start_link_faults(Platform& platform) {
-  if (platform.link_changes.empty()) return;
+  if (platform.link_changes.empty()) {
+    platform.next_link_change = std::numeric_limits<double>::infinity();
+    return;
+  }
   sg4::Actor::create("link-faults", platform.driver, [&platform] {
     LinkChanges::Change change{};
     while (platform.link_changes.next(change)) {
+      platform.next_link_change = change.time;
       sg4::this_actor::sleep_until(change.time);
       switch (change.kind) {
         case LinkChanges::Change::Kind::off: change.link->turn_off(); break;
@@ -104,7 +109,27 @@ void start_link_faults(Platform& platform) {
         case LinkChanges::Change::Kind::bandwidth: change.link->set_bandwidth(change.bandwidth); break;
       }
     }
+    platform.next_link_change = std::numeric_limits<double>::infinity();
   })->daemonize();  // ends with the run
+}
+
+// Network sessions: the earliest instant at which something on the SimGrid
+// side may reach the model, SimGrid's clock being `now`: an activity's next
+// phase or end (what SimGrid's own step would compute: each model's next
+// event, the same sum), a host or link state change. Before it, only the
+// model's own events can happen.
+double engine_next_event(Platform& platform, double now) {
+  double next = std::numeric_limits<double>::infinity();
+  for (auto* model : sg4::Engine::get_instance()->get_all_models()) {
+    if (!model->next_occurring_event_is_idempotent()) return now;  // cannot ask without side effects
+    if (const double delta = model->next_occurring_event(now); delta >= 0) next = std::min(next, now + delta);
+  }
+  double when = 0;
+  const sg4::Host* host = nullptr;
+  bool up = false;
+  while (platform.host_changes.next_time() <= now && platform.host_changes.take_until(now, when, host, up)) {
+  }
+  return std::min({next, platform.host_changes.next_time(), platform.next_link_change});
 }
 
 struct Drive {
@@ -189,8 +214,19 @@ void start_world(Platform& platform, Activities& activities, model::World& world
         while (changes.take_until(next, when, host, up))
           if (auto it = servers_on.find(host); it != servers_on.end())
             for (auto s : it->second) world.set_server_state(s, up, when);
-      } else if (next > now && !sleep_until(next, now)) {
-        continue;
+      } else if (next > now) {
+        // Look-ahead (network sessions): the model's own events (arrivals,
+        // round trips, retries, everything but a DATA transfer's start) run
+        // without waking SimGrid while they fall before its next event.
+        // SimGrid then catches up in one step; what it computes does not
+        // depend on the steps it skipped (lazy updates).
+        if (next < horizon && next < world.next_engine_time() && !activities.news() &&
+            next < engine_next_event(platform, now)) {
+          world.run_until(next);
+          drive.end = next;
+          continue;
+        }
+        if (!sleep_until(next, now)) continue;
       }
       world.run_until(next);
       drive.end = next;

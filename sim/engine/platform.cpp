@@ -156,8 +156,7 @@ struct Builder {
       if (Window first; !probe.next(first)) continue;  // every window after the run
       if (network)
         host->set_state_profile(host_profile(fmt::format("down-{}", n++), model::MergedWindows(list, bound)));
-      else
-        platform.host_changes.add(host, model::MergedWindows(list, bound));
+      platform.host_changes.add(host, model::MergedWindows(list, bound));
     }
   }
 

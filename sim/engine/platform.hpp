@@ -30,12 +30,16 @@ struct Platform {
   // are sealed: they take no profiles).
   LinkChanges link_changes;
 
-  // Fast sessions: when some server's host goes down or comes back, in time
-  // order. Nothing else on the SimGrid side can change the model, so the
+  // When some server's host goes down or comes back, in time order. Fast
+  // sessions: nothing else on the SimGrid side can change the model, so the
   // engine runs the model on its own up to the next of these instants, and
-  // applies it there. (Network sessions: host state profiles, which fail
-  // the activities on the host.)
+  // applies it there. Network sessions: the changes are host state profiles
+  // (which fail the activities on the host); these times only bound how far
+  // the model may run ahead of SimGrid.
   HostChanges host_changes;
+  // Network sessions: when the link-fault actor applies its next change
+  // (infinite when none is left), for the same bound.
+  double next_link_change = 0;
 };
 
 // Builds the platform in the (not yet running) engine. Round-trip sessions
@@ -83,6 +87,9 @@ class Activities final : public model::Resources {
   }
 
   std::size_t in_flight() const { return jobs_.size() - idle_.size(); }
+  // An activity ended, or a host or link went down, and the model has not
+  // heard of it yet.
+  bool news() const { return !ended_.empty() || !hosts_down_.empty() || !links_down_.empty(); }
 
   // A host or link changed state (from SimGrid's state-change signals, in
   // kernel context: only noted here).

@@ -17,6 +17,7 @@ using scenario::strip_dot;
 void World::Impl::run_until(double t) {
   Event e;
   while (!finished() && queue.pop_until(t, e)) dispatch(e);
+  while (!engine_times.empty() && engine_times.top() <= t) engine_times.pop();
 }
 
 void World::Impl::dispatch(const Event& e) {
@@ -386,6 +387,7 @@ void World::Impl::follow(std::uint32_t slot, std::uint32_t s, SessionStep step, 
   switch (step.kind) {
     case SessionStep::Kind::wait: return;
     case SessionStep::Kind::data:
+      engine_times.push(step.at);
       return queue.push_message(step.at, EventKind::session_data, slot, slab[slot].token, s);
     case SessionStep::Kind::done:
       return queue.push_message(step.at, EventKind::session_done, slot, slab[slot].token, s);

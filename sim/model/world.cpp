@@ -183,6 +183,10 @@ double World::next_time() const {
 
 void World::run_until(double t) { impl_->run_until(t); }
 
+double World::next_engine_time() const {
+  return impl_->engine_times.empty() ? kNever : impl_->engine_times.top();
+}
+
 void World::set_server_state(std::uint32_t server, bool up, double t) { impl_->queue.push_server_state(t, server, up); }
 
 void World::activity_done(Resources::Ticket ticket, bool ok, double t) {

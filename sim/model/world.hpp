@@ -52,6 +52,11 @@ class World {
   double next_time() const;
   // Processes every event at or before `t`, in time order.
   void run_until(double t);
+  // The earliest time at which a queued event asks the engine for something
+  // (network sessions: a DATA transfer starts); kNever when none does. Every
+  // other event only reads the engine's state, so the engine may lag behind
+  // the model up to this time (and up to its own next event).
+  double next_engine_time() const;
   // A server's host went down or came back at `t` (from the engine).
   void set_server_state(std::uint32_t server, bool up, double t);
 

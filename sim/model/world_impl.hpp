@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,6 +55,10 @@ struct World::Impl {
   std::uint64_t cached_connections = 0;  // slots holding a Sendmail run's idle connection
 
   EventQueue queue;
+  // When queued session_data events fall (network sessions: each starts a
+  // transfer, so the engine must have reached its time), earliest first;
+  // an entry leaves once run_until has passed its time.
+  std::priority_queue<double, std::vector<double>, std::greater<>> engine_times;
   MessageSlab slab;
   ConnectionCache cache;
   WaitingSlab waiting_slab;  // messages between attempts (their retry events name these slots)
