@@ -37,7 +37,8 @@ int severity_rank(const std::string& severity) {
 
 nlohmann::json finding_json(const dns::Finding& f) {
   nlohmann::json facts = nlohmann::json::object();
-  for (const auto& [key, value] : f.facts) std::visit([&](const auto& v) { facts[key] = v; }, value);
+  // A lambda does not capture a structured binding before clang 16: `fact`, not [key, value].
+  for (const auto& fact : f.facts) std::visit([&](const auto& v) { facts[fact.first] = v; }, fact.second);
   return {{"file", f.where.file}, {"line", f.where.line},     {"column", f.where.column}, {"check", f.check},
           {"severity", f.severity}, {"message", f.message}, {"rfc", f.rfc},            {"facts", facts}};
 }
