@@ -203,13 +203,19 @@ Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario,
 }
 
 bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) {
+  return transfer_then_compute(ticket, group, server, bytes, 0);
+}
+
+bool Activities::transfer_then_compute(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes,
+                                       double flops) {
   // Pitfall: a communication to a host that is off aborts the process.
   auto* to = platform_.servers[server];
   if (!to->is_on() || !reachable(group, server)) return false;
   // At least a byte: SimGrid 3.32 never completes a transfer of zero bytes
   // (it stays STARTING), and a DATA phase always carries something.
   const auto size = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(bytes)));
-  hand_out(sg4::Comm::sendto_async(platform_.groups[group], to, size), ticket, {Use::Kind::transfer, group, server});
+  hand_out(sg4::Comm::sendto_async(platform_.groups[group], to, size), ticket, {Use::Kind::transfer, group, server},
+           flops);
   return true;
 }
 
@@ -221,7 +227,7 @@ bool Activities::compute(Ticket ticket, std::uint32_t server, double flops) {
   return true;
 }
 
-void Activities::hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use) {
+void Activities::hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use, double then_flops) {
   if (idle_.empty()) {
     const auto index = jobs_.size();
     jobs_.push_back(Job{});
@@ -236,6 +242,7 @@ void Activities::hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use) {
   job.activity = std::move(activity);
   job.ticket = ticket;
   job.use = use;
+  job.then_flops = then_flops;
   job.cut = false;
   job.start->release();
 }
@@ -244,10 +251,24 @@ void Activities::waiter(std::size_t index) {
   for (;;) {
     jobs_[index].start->acquire();
     bool ok = true;
-    try {
-      jobs_[index].activity->wait();
-    } catch (const simgrid::Exception&) {
-      ok = false;
+    for (;;) {
+      try {
+        jobs_[index].activity->wait();
+      } catch (const simgrid::Exception&) {
+        ok = false;
+      }
+      auto& job = jobs_[index];
+      if (!ok || job.cut || job.then_flops <= 0) break;
+      // The work that follows the transfer starts now, as the model would
+      // have started it on hearing of the transfer's end (compute()).
+      auto* host = platform_.servers[job.use.server];
+      if (!host->is_on()) {
+        ok = false;
+        break;
+      }
+      job.activity = sg4::Exec::init()->set_flops_amount(job.then_flops)->set_host(host)->start();
+      job.use.kind = Use::Kind::work;
+      job.then_flops = 0;
     }
     auto& job = jobs_[index];
     if (!job.cut) ended_.emplace_back(job.ticket, ok);

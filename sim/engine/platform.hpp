@@ -69,6 +69,8 @@ class Activities final : public model::Resources {
 
   bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) override;
   bool compute(Ticket ticket, std::uint32_t server, double flops) override;
+  bool transfer_then_compute(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes,
+                             double flops) override;
   bool reachable(std::uint32_t group, std::uint32_t server) override;
 
   // From an actor: sleeps until an activity ends or `timeout` seconds pass
@@ -106,11 +108,12 @@ class Activities final : public model::Resources {
     sg4::ActivityPtr activity;
     Ticket ticket = 0;
     Use use{};
+    double then_flops = 0;  // > 0: work to start on the server when the transfer ends
     bool cut = false;  // failed by cut(): the waiter's own report is dropped
     sg4::SemaphorePtr start;
   };
 
-  void hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use);
+  void hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use, double then_flops = 0);
   void waiter(std::size_t index);
   bool crosses_failure(const Use& use) const;
   // SimGrid does not tell reliably which transfer a failure cut (a transfer

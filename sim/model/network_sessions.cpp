@@ -1,6 +1,7 @@
 // Network sessions: the round trips before DATA as a timer, then the
-// transfer over the route, then the work on the server's cores, then the
-// 250 coming back half a round trip later.
+// transfer over the route, then the work on the server's cores (started by
+// the engine at the transfer's end), then the 250 coming back half a round
+// trip later.
 #include "model/sessions.hpp"
 
 namespace mxsim::model {
@@ -12,8 +13,12 @@ SessionStep NetworkSessions::start(Session&, const SessionRequest& r, double now
 }
 
 SessionStep NetworkSessions::data(Session& session, const SessionRequest& r, double) {
-  session.computing = false;
-  if (!resources_.transfer(r.ticket, r.group, r.server, r.bytes)) return {.kind = SessionStep::Kind::failed};
+  // With `work`, the server's work follows the transfer in the engine, and
+  // the one end reported is the work's.
+  session.computing = r.work;
+  const bool started = r.work ? resources_.transfer_then_compute(r.ticket, r.group, r.server, r.bytes, session.processing)
+                              : resources_.transfer(r.ticket, r.group, r.server, r.bytes);
+  if (!started) return {.kind = SessionStep::Kind::failed};
   return {.kind = SessionStep::Kind::wait};
 }
 
@@ -21,11 +26,6 @@ SessionStep NetworkSessions::activity_end(Session& session, const SessionRequest
   if (!ok) return {.kind = SessionStep::Kind::failed};
   const double back = r.rtt / 2;  // the 250 after the data
   if (session.computing) return {.kind = SessionStep::Kind::done, .at = now + back};
-  if (r.work) {
-    session.computing = true;
-    if (!resources_.compute(r.ticket, r.server, session.processing)) return {.kind = SessionStep::Kind::failed};
-    return {.kind = SessionStep::Kind::wait};
-  }
   return {.kind = SessionStep::Kind::done, .at = now + session.processing + back};
 }
 

@@ -87,6 +87,11 @@ class Resources {
   // model then treats it as failed at once.
   virtual bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) = 0;
   virtual bool compute(Ticket ticket, std::uint32_t server, double flops) = 0;
+  // The transfer, then at its end the work on the server's cores (unless the
+  // server is down by then: that is a failure), with one end reported for
+  // both: what a session's DATA is, without waking the model in between.
+  virtual bool transfer_then_compute(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes,
+                                     double flops) = 0;
   // Every link between the group's host and the server is up.
   virtual bool reachable(std::uint32_t group, std::uint32_t server) = 0;
 };
