@@ -173,6 +173,10 @@ void start_world(Platform& platform, Activities& activities, model::World& world
     // the stride doubled while reads come less than 2 ms apart and halved
     // when more than 20 ms, so progress keeps to time with dear steps too.
     constexpr std::uint64_t kMaxStride = 4096;
+    // engine_next_event() as of SimGrid's last step (NaN: to ask again). The
+    // model's own events do not touch SimGrid, so it holds until SimGrid
+    // steps or the model starts an activity.
+    double engine_next = std::numeric_limits<double>::quiet_NaN();
     std::uint64_t stride = 1, next_clock = 0;
     auto last_clock = last_report;
     for (std::uint64_t step = 0;; ++step) {
@@ -220,14 +224,18 @@ void start_world(Platform& platform, Activities& activities, model::World& world
         // without waking SimGrid while they fall before its next event.
         // SimGrid then catches up in one step; what it computes does not
         // depend on the steps it skipped (lazy updates).
-        if (next < horizon && next < world.next_engine_time() && !activities.news() &&
-            next < engine_next_event(platform, now)) {
-          world.run_until(next);
-          drive.end = next;
-          continue;
+        if (next < horizon && next < world.next_engine_time() && !activities.news()) {
+          if (std::isnan(engine_next)) engine_next = engine_next_event(platform, now);
+          if (next < engine_next) {
+            world.run_until(next);
+            drive.end = next;
+            continue;
+          }
         }
+        engine_next = std::numeric_limits<double>::quiet_NaN();
         if (!sleep_until(next, now)) continue;
       }
+      engine_next = std::numeric_limits<double>::quiet_NaN();
       world.run_until(next);
       drive.end = next;
       if (next >= horizon) break;
