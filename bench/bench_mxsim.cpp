@@ -100,18 +100,25 @@ scenario::Scenario bench_scenario(double messages, const char* file = MXSIM_BENC
   return s;
 }
 
-RunFigures run_model_only(double messages) {
-  const auto s = bench_scenario(messages);
+// Runs `s` on the bare model (no SimGrid), with the statistics observer a
+// run feeds, into `f`: its wall time and messages; `ok` judges the world at
+// the end.
+template <typename Ok>
+void run_bare(const scenario::Scenario& s, RunFigures& f, Ok ok) {
   model::RoundTripSessions sessions;
   const auto start = std::chrono::steady_clock::now();
   model::World world(s, {.seed = s.seed}, sessions);
   report::Recorder recorder(world, {});
   world.observe(recorder);
   model::run_standalone(world);
-  RunFigures f;
   f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   f.messages = static_cast<double>(world.submitted());
-  f.ok = world.conserved() ? 1 : 0;
+  f.ok = ok(world) ? 1 : 0;
+}
+
+RunFigures run_model_only(double messages) {
+  RunFigures f;
+  run_bare(bench_scenario(messages), f, [](const model::World& world) { return world.conserved(); });
   return f;
 }
 
@@ -123,16 +130,10 @@ RunFigures run_backlog(double messages) {
   s.horizon = s.duration;
   RunFigures f;
   f.rss_before_mb = resident_mb();
-  model::RoundTripSessions sessions;
-  const auto start = std::chrono::steady_clock::now();
-  model::World world(s, {.seed = s.seed}, sessions);
-  report::Recorder recorder(world, {});
-  world.observe(recorder);
-  model::run_standalone(world);
-  f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  f.messages = static_cast<double>(world.submitted());
-  f.waiting = static_cast<double>(world.in_flight());
-  f.ok = world.conserved() && world.delivered() == 0 ? 1 : 0;
+  run_bare(s, f, [&f](const model::World& world) {
+    f.waiting = static_cast<double>(world.in_flight());
+    return world.conserved() && world.delivered() == 0;
+  });
   return f;
 }
 
