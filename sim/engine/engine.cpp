@@ -127,7 +127,7 @@ double engine_next_event(Platform& platform, double now) {
   double when = 0;
   const sg4::Host* host = nullptr;
   bool up = false;
-  while (platform.host_changes.next_time() <= now && platform.host_changes.take_until(now, when, host, up)) {
+  while (platform.host_changes.take_until(now, when, host, up)) {
   }
   return std::min({next, platform.host_changes.next_time(), platform.next_link_change});
 }
