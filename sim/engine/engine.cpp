@@ -40,8 +40,8 @@ std::vector<std::string> simgrid_args(bool network, const std::string& paje_temp
   args.push_back("--cfg=contexts/factory:" MXSIM_SIMGRID_CONTEXTS);
 #else
   // Pitfall: every actor gets SimGrid's 8 MiB stack by default, reserved up
-  // front; waiters grow with the activities in flight, and a few hundred of
-  // them reserved gigabytes (content-filter-burst aborted with "Failed to
+  // front (when an actor waited on each network activity, a few hundred of
+  // them reserved gigabytes: content-filter-burst aborted with "Failed to
   // allocate stack" under `ulimit -v 1500000`). The deepest actor, the
   // model's, ran every committed scenario on 8 KiB (4 KiB crashed): 256 KiB
   // is that with a wide margin. Sanitizer builds keep the default (their
@@ -241,6 +241,7 @@ void start_world(Platform& platform, Activities& activities, model::World& world
       if (next >= horizon) break;
     }
     clock_comm->cancel();
+    if (network) activities.stop();
   });
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <simgrid/simix.hpp>
 
 #include "util/error.hpp"
 
@@ -202,6 +203,53 @@ Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario,
   return std::move(b.platform);
 }
 
+Activities::Activities(const Platform& platform) : platform_(platform) {
+  // SimGrid 3.32's completion signal takes callbacks for the process and
+  // never lets them go: one callback, finding the job through the
+  // activity's data (null for any other activity).
+  static const bool connected = [] {
+    sg4::Activity::on_completion_cb([](const sg4::Activity& activity) {
+      if (auto* job = activity.get_data<Job>())
+        job->owner->ended(*job, activity.get_state() == sg4::Activity::State::FINISHED);
+    });
+    return true;
+  }();
+  (void)connected;
+}
+
+Activities::~Activities() {
+  for (auto& job : jobs_)
+    if (job.activity) job.activity->set_data(nullptr);
+}
+
+template <typename Start>
+void Activities::launch(Ticket ticket, Use use, double then_flops, Start start) {
+  if (idle_.empty()) {
+    jobs_.emplace_back();
+    jobs_.back().owner = this;
+    idle_.push_back(&jobs_.back());
+  }
+  auto& job = *idle_.back();
+  idle_.pop_back();
+  ++in_flight_;
+  job.ticket = ticket;
+  job.use = use;
+  job.then_flops = then_flops;
+  job.cut = false;
+  // Started by the maestro, whatever actor asks: SimGrid reports the end of
+  // the maestro's activities itself (EngineImpl::handle_ended_actions), for
+  // ended() to hear.
+  simgrid::kernel::actor::simcall_answered([&job, &start] {
+    job.activity = start();
+    job.activity->set_data(&job);
+  });
+}
+
+sg4::ActivityPtr Activities::start_work(std::uint32_t server, double flops) const {
+  // Pitfall: Host::exec_async runs on the caller's host; set the host explicitly.
+  return sg4::Exec::init()->set_flops_amount(flops)->set_host(platform_.servers[server])->start();
+}
+
 bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) {
   return transfer_then_compute(ticket, group, server, bytes, 0);
 }
@@ -209,72 +257,54 @@ bool Activities::transfer(Ticket ticket, std::uint32_t group, std::uint32_t serv
 bool Activities::transfer_then_compute(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes,
                                        double flops) {
   // Pitfall: a communication to a host that is off aborts the process.
+  auto* from = platform_.groups[group];
   auto* to = platform_.servers[server];
   if (!to->is_on() || !reachable(group, server)) return false;
   // At least a byte: SimGrid 3.32 never completes a transfer of zero bytes
   // (it stays STARTING), and a DATA phase always carries something.
   const auto size = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(bytes)));
-  hand_out(sg4::Comm::sendto_async(platform_.groups[group], to, size), ticket, {Use::Kind::transfer, group, server},
-           flops);
+  launch(ticket, {Use::Kind::transfer, group, server}, flops,
+         [from, to, size] { return sg4::Comm::sendto_async(from, to, size); });
   return true;
 }
 
 bool Activities::compute(Ticket ticket, std::uint32_t server, double flops) {
-  // Pitfall: Host::exec_async runs on the caller's host; set the host explicitly.
-  auto* host = platform_.servers[server];
-  if (!host->is_on()) return false;
-  hand_out(sg4::Exec::init()->set_flops_amount(flops)->set_host(host)->start(), ticket, {Use::Kind::work, 0, server});
+  if (!platform_.servers[server]->is_on()) return false;
+  launch(ticket, {Use::Kind::work, 0, server}, 0, [this, server, flops] { return start_work(server, flops); });
   return true;
 }
 
-void Activities::hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use, double then_flops) {
-  if (idle_.empty()) {
-    const auto index = jobs_.size();
-    jobs_.push_back(Job{});
-    jobs_.back().start = sg4::Semaphore::create(0);
-    idle_.push_back(index);
-    sg4::Actor::create(fmt::format("waiter-{}", index), platform_.driver, [this, index] { waiter(index); })
-        ->daemonize();  // ends with the run
+void Activities::ended(Job& job, bool finished) {
+  job.activity->set_data(nullptr);  // SimGrid may signal a cancelled activity twice
+  retired_.push_back(std::move(job.activity));
+  // SimGrid signals FINISHED before it looks at the hosts (CommImpl::post,
+  // ExecImpl::post): an activity whose host is off by then has failed.
+  const bool server_on = platform_.servers[job.use.server]->is_on();
+  bool ok = finished && server_on &&
+            (job.use.kind == Use::Kind::work || platform_.groups[job.use.group]->is_on());
+  if (ok && !job.cut && job.then_flops > 0) {
+    // The work that follows the transfer starts now, as the model would
+    // have started it on hearing of the transfer's end (compute()); in the
+    // kernel already, as launch() starts activities.
+    job.activity = start_work(job.use.server, job.then_flops);
+    job.activity->set_data(&job);
+    job.use.kind = Use::Kind::work;
+    job.then_flops = 0;
+    return;
   }
-  const auto index = idle_.back();
-  idle_.pop_back();
-  auto& job = jobs_[index];
-  job.activity = std::move(activity);
-  job.ticket = ticket;
-  job.use = use;
-  job.then_flops = then_flops;
-  job.cut = false;
-  job.start->release();
+  if (!job.cut) ended_.emplace_back(job.ticket, ok);
+  idle_.push_back(&job);
+  --in_flight_;
+  ready_->release();
 }
 
-void Activities::waiter(std::size_t index) {
-  for (;;) {
-    jobs_[index].start->acquire();
-    bool ok = true;
-    for (;;) {
-      try {
-        jobs_[index].activity->wait();
-      } catch (const simgrid::Exception&) {
-        ok = false;
-      }
-      auto& job = jobs_[index];
-      if (!ok || job.cut || job.then_flops <= 0) break;
-      // The work that follows the transfer starts now, as the model would
-      // have started it on hearing of the transfer's end (compute()).
-      auto* host = platform_.servers[job.use.server];
-      if (!host->is_on()) {
-        ok = false;
-        break;
-      }
-      job.activity = sg4::Exec::init()->set_flops_amount(job.then_flops)->set_host(host)->start();
-      job.use.kind = Use::Kind::work;
-      job.then_flops = 0;
-    }
-    auto& job = jobs_[index];
-    if (!job.cut) ended_.emplace_back(job.ticket, ok);
-    job.activity = nullptr;
-    idle_.push_back(index);
-    ready_->release();
+void Activities::stop() {
+  cut();
+  for (auto& job : jobs_) {
+    // A cut transfer is left to end: cancelling a failing transfer crashes 3.32.
+    if (!job.activity || job.cut) continue;
+    job.activity->set_data(nullptr);
+    job.activity->cancel();
   }
 }
 
@@ -310,7 +340,7 @@ void Activities::cut() {
   for (auto& job : jobs_) {
     if (!job.activity || job.cut || !crosses_failure(job.use)) continue;
     // Not cancelled: SimGrid is failing it already, and cancelling a failing
-    // transfer crashes 3.32. Its waiter drops its report when it ends.
+    // transfer crashes 3.32. ended() drops SimGrid's report of its end.
     job.cut = true;
     ended_.emplace_back(job.ticket, false);
   }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -55,17 +56,22 @@ Platform build_platform(sg4::Engine& engine, const scenario::Scenario& scenario,
 // Network sessions on SimGrid activities: a transfer is a host-to-host
 // communication, the work an execution on the server's host.
 //
-// Waiting on every activity at once costs time in proportion to how many are
-// in flight, at every model event (docs/developing.md, SimGrid facts:
-// `wait_any_for` is linear; with 80 activities in flight that made the
-// engine 5x slower). Instead each activity is handed to one of a pool of
-// long-lived waiter actors that waits on it alone, then records its end and
-// releases a semaphore the driver sleeps on (with the model's next event
-// time as its timeout). Waiters are reused: the pool grows to the largest
-// number of activities in flight at once.
+// Nobody waits on them. Waiting on every activity at once costs time in
+// proportion to how many are in flight, at every model event
+// (docs/developing.md, SimGrid facts: `wait_any_for` is linear), and an
+// actor per activity costs context switches and simcalls at every start
+// and end. Instead every activity is started in SimGrid's kernel (the
+// maestro): SimGrid then signals the end of such an activity itself
+// (`Activity::on_completion`, fired as its step handles the ended actions,
+// as for SimDAG's activities), and the signal records the end and releases
+// a semaphore the model's actor sleeps on (with the model's next event time
+// as its timeout).
 class Activities final : public model::Resources {
  public:
-  explicit Activities(const Platform& platform) : platform_(platform) {}
+  explicit Activities(const Platform& platform);
+  ~Activities() override;
+  Activities(const Activities&) = delete;
+  Activities& operator=(const Activities&) = delete;
 
   bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) override;
   bool compute(Ticket ticket, std::uint32_t server, double flops) override;
@@ -88,7 +94,9 @@ class Activities final : public model::Resources {
     return !timed_out;
   }
 
-  std::size_t in_flight() const { return jobs_.size() - idle_.size(); }
+  // Activities started whose end the model has not heard of yet (SimGrid's
+  // still running, or ended and not yet reported by wait()).
+  std::size_t in_flight() const { return in_flight_ + ended_.size(); }
   // An activity ended, or a host or link went down, and the model has not
   // heard of it yet.
   bool news() const { return !ended_.empty() || !hosts_down_.empty() || !links_down_.empty(); }
@@ -98,6 +106,10 @@ class Activities final : public model::Resources {
   void host_changed(const sg4::Host& host);
   void link_changed(const sg4::Link& link);
 
+  // The run is over (from an actor): what is still in flight is cancelled,
+  // so that SimGrid does not go on simulating it; nothing more is reported.
+  void stop();
+
  private:
   struct Use {
     enum class Kind : std::uint8_t { transfer, work } kind;
@@ -105,16 +117,21 @@ class Activities final : public model::Resources {
     std::uint32_t server;
   };
   struct Job {
-    sg4::ActivityPtr activity;
+    Activities* owner = nullptr;
+    sg4::ActivityPtr activity;  // null: the job is free
     Ticket ticket = 0;
     Use use{};
     double then_flops = 0;  // > 0: work to start on the server when the transfer ends
-    bool cut = false;  // failed by cut(): the waiter's own report is dropped
-    sg4::SemaphorePtr start;
+    bool cut = false;  // failed by cut(): SimGrid's own end is not reported
   };
 
-  void hand_out(sg4::ActivityPtr activity, Ticket ticket, Use use, double then_flops = 0);
-  void waiter(std::size_t index);
+  // Starts `start()` (which returns the started activity) in the kernel as
+  // the activity of a free job.
+  template <typename Start>
+  void launch(Ticket ticket, Use use, double then_flops, Start start);
+  sg4::ActivityPtr start_work(std::uint32_t server, double flops) const;
+  // SimGrid's signal that a job's activity ended (kernel context).
+  void ended(Job& job, bool finished);
   bool crosses_failure(const Use& use) const;
   // SimGrid does not tell reliably which transfer a failure cut (a transfer
   // to a host that died can read as finished), so the engine decides: every
@@ -124,15 +141,20 @@ class Activities final : public model::Resources {
 
   template <typename Done>
   void report(Done done) {
+    retired_.clear();
     cut();
     for (const auto& [ticket, ok] : ended_) done(ticket, ok);
     ended_.clear();
   }
 
   const Platform& platform_;
-  std::vector<Job> jobs_;  // by waiter
-  std::vector<std::size_t> idle_;
+  std::deque<Job> jobs_;  // stable addresses: each running activity points at its job
+  std::vector<Job*> idle_;
+  std::size_t in_flight_ = 0;
   std::vector<std::pair<Ticket, bool>> ended_;
+  // Ended activities, released outside SimGrid's completion signal (which
+  // goes on using the activity after its callbacks).
+  std::vector<sg4::ActivityPtr> retired_;
   sg4::SemaphorePtr ready_ = sg4::Semaphore::create(0);
   std::vector<const sg4::Host*> hosts_down_;
   std::vector<const sg4::Link*> links_down_;
