@@ -80,19 +80,34 @@ struct Message {
   std::uint32_t source = 0;
 };
 
+// The free slots of a slab, the last freed reused first.
+class FreeSlots {
+ public:
+  // A free slot, or `fresh()` (a new slot) when none is free.
+  template <typename Fresh>
+  std::uint32_t take(Fresh fresh) {
+    if (free_.empty()) return fresh();
+    const auto slot = free_.back();
+    free_.pop_back();
+    return slot;
+  }
+  void give(std::uint32_t slot) { free_.push_back(slot); }
+  std::size_t size() const { return free_.size(); }
+
+ private:
+  std::vector<std::uint32_t> free_;
+};
+
 class MessageSlab {
  public:
   // A free slot (its vectors keep their capacity from earlier messages).
   std::uint32_t allocate() {
-    if (!free_.empty()) {
-      const auto slot = free_.back();
-      free_.pop_back();
-      return slot;
-    }
-    slots_.emplace_back();
-    return static_cast<std::uint32_t>(slots_.size() - 1);
+    return free_.take([this] {
+      slots_.emplace_back();
+      return static_cast<std::uint32_t>(slots_.size() - 1);
+    });
   }
-  void release(std::uint32_t slot) { free_.push_back(slot); }
+  void release(std::uint32_t slot) { free_.give(slot); }
 
   Message& operator[](std::uint32_t slot) { return slots_[slot]; }
   const Message& operator[](std::uint32_t slot) const { return slots_[slot]; }
@@ -105,7 +120,7 @@ class MessageSlab {
   // A deque: a slot allocated while another is in use (an idle connection's
   // holder, model/connection_cache.hpp) leaves references to the others valid.
   std::deque<Message> slots_;
-  std::vector<std::uint32_t> free_;
+  FreeSlots free_;
 };
 
 // A message waiting for its retry keeps only what its next attempt reads:
@@ -134,15 +149,12 @@ static_assert(sizeof(WaitingMessage) == 72);
 class WaitingSlab {
  public:
   std::uint32_t allocate() {
-    if (!free_.empty()) {
-      const auto slot = free_.back();
-      free_.pop_back();
-      return slot;
-    }
-    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
-    return size_++;
+    return free_.take([this] {
+      if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+      return size_++;
+    });
   }
-  void release(std::uint32_t slot) { free_.push_back(slot); }
+  void release(std::uint32_t slot) { free_.give(slot); }
   WaitingMessage& operator[](std::uint32_t slot) { return (*chunks_[slot / kChunk])[slot % kChunk]; }
   std::size_t live() const { return size_ - free_.size(); }
 
@@ -150,7 +162,7 @@ class WaitingSlab {
   static constexpr std::uint32_t kChunk = 4096;
   using Chunk = std::array<WaitingMessage, kChunk>;
   std::vector<std::unique_ptr<Chunk>> chunks_;
-  std::vector<std::uint32_t> free_;
+  FreeSlots free_;
   std::uint32_t size_ = 0;
 };
 
