@@ -86,7 +86,6 @@ class Resources {
   // False when the transfer cannot start (an endpoint or a link is down): the
   // model then treats it as failed at once.
   virtual bool transfer(Ticket ticket, std::uint32_t group, std::uint32_t server, double bytes) = 0;
-  virtual bool compute(Ticket ticket, std::uint32_t server, double flops) = 0;
   // The transfer, then at its end the work on the server's cores (unless the
   // server is down by then: that is a failure), with one end reported for
   // both: what a session's DATA is, without waking the model in between.
