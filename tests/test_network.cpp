@@ -1,8 +1,8 @@
 // Network sessions on SimGrid (engine/platform.hpp): n equal transfers at
 // once over one link each take n times one alone; n equal works on a host
-// of c cores take max(1, n/c) times one alone; a link or host that goes down
-// fails what crosses it without ending the process. One SimGrid engine per
-// process: everything runs in one test.
+// of c cores take max(1, n/c) times one alone, with no actor per activity;
+// a link or host that goes down fails what crosses it without ending the
+// process. One SimGrid engine per process: everything runs in one test.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -43,6 +43,9 @@ template <typename Start>
 std::vector<double> all_at_once(engine::Activities& activities, int n, Start start) {
   const double t0 = sg4::Engine::get_clock();
   for (int i = 0; i < n; ++i) EXPECT_TRUE(start(static_cast<model::Resources::Ticket>(i)));
+  // Nobody waits on an activity (SimGrid signals its end): the test's actor
+  // is the only one, however many are in flight.
+  EXPECT_EQ(sg4::Engine::get_instance()->get_actor_count(), 1u) << n << " activities in flight";
   std::vector<double> took;
   while (took.size() < static_cast<std::size_t>(n) && activities.in_flight() > 0)
     activities.wait(std::numeric_limits<double>::infinity(), [&](auto, bool ok) {
