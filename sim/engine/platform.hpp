@@ -145,8 +145,12 @@ class Activities final : public model::Resources {
   void report(Done done) {
     retired_.clear();
     cut();
-    for (const auto& [ticket, ok] : ended_) done(ticket, ok);
-    ended_.clear();
+    // What the model does on hearing of an end may wait for SimGrid (starting
+    // a transfer is a simcall), and other ends can be signalled meanwhile:
+    // they stay in ended_ for the next report.
+    reporting_.swap(ended_);
+    for (const auto& [ticket, ok] : reporting_) done(ticket, ok);
+    reporting_.clear();
   }
 
   const Platform& platform_;
@@ -154,6 +158,7 @@ class Activities final : public model::Resources {
   std::vector<Job*> idle_;
   std::size_t in_flight_ = 0;
   std::vector<std::pair<Ticket, bool>> ended_;
+  std::vector<std::pair<Ticket, bool>> reporting_;  // ended_, as report() hands it to the model
   // Ended activities, released outside SimGrid's completion signal (which
   // goes on using the activity after its callbacks).
   std::vector<sg4::ActivityPtr> retired_;
