@@ -114,6 +114,21 @@ TEST(NetworkSessions, LinksAndCoresAreShared) {
     EXPECT_FALSE(activities.transfer(5, 0, 0, kBytes));
     platform.routes[0][0].front()->turn_on();
     EXPECT_TRUE(activities.reachable(0, 0));
+    // An end signalled while the model hears of another (a link cut from the
+    // model's reaction, which waits for SimGrid) is reported as well.
+    auto* link = platform.routes[0][0].front();
+    EXPECT_TRUE(activities.transfer(10, 0, 0, 1));       // ends first
+    EXPECT_TRUE(activities.transfer(11, 0, 0, kBytes));  // cut by the link
+    std::vector<std::pair<model::Resources::Ticket, bool>> heard;
+    const double until = sg4::Engine::get_clock() + 10;
+    while (heard.size() < 2 && sg4::Engine::get_clock() < until)
+      activities.wait(until - sg4::Engine::get_clock(), [&](auto ticket, bool ok) {
+        heard.emplace_back(ticket, ok);
+        if (ticket == 10) link->turn_off();
+      });
+    const std::vector<std::pair<model::Resources::Ticket, bool>> expected{{10, true}, {11, false}};
+    EXPECT_EQ(heard, expected);
+    link->turn_on();
     ran = true;
   });
   engine.run();
