@@ -29,8 +29,10 @@ namespace sg4 = simgrid::s4u;
 namespace mxsim::engine {
 namespace {
 
+#ifndef MXSIM_SIMGRID_CONTEXTS
 // Stack of every SimGrid actor (see simgrid_args).
 constexpr int kStackKiB = 256;
+#endif
 
 // SimGrid's command line: the actors' stacks, the network model of network
 // sessions, the Paje trace.
