@@ -231,7 +231,6 @@ void Activities::launch(Ticket ticket, Use use, double then_flops, Start start) 
   }
   auto& job = *idle_.back();
   idle_.pop_back();
-  ++in_flight_;
   job.ticket = ticket;
   job.use = use;
   job.then_flops = then_flops;
@@ -294,7 +293,6 @@ void Activities::ended(Job& job, bool finished) {
   }
   if (!job.cut) ended_.emplace_back(job.ticket, ok);
   idle_.push_back(&job);
-  --in_flight_;
   ready_->release();
 }
 

@@ -98,7 +98,7 @@ class Activities final : public model::Resources {
 
   // Activities started whose end the model has not heard of yet (SimGrid's
   // still running, or ended and not yet reported by wait()).
-  std::size_t in_flight() const { return in_flight_ + ended_.size(); }
+  std::size_t in_flight() const { return jobs_.size() - idle_.size() + ended_.size(); }
   // An activity ended, or a host or link went down, and the model has not
   // heard of it yet.
   bool news() const { return !ended_.empty() || !hosts_down_.empty() || !links_down_.empty(); }
@@ -156,7 +156,6 @@ class Activities final : public model::Resources {
   const Platform& platform_;
   std::deque<Job> jobs_;  // stable addresses: each running activity points at its job
   std::vector<Job*> idle_;
-  std::size_t in_flight_ = 0;
   std::vector<std::pair<Ticket, bool>> ended_;
   std::vector<std::pair<Ticket, bool>> reporting_;  // ended_, as report() hands it to the model
   // Ended activities, released outside SimGrid's completion signal (which
